@@ -149,6 +149,14 @@ describe('checkFile: name', () => {
     }
   });
 
+  it('refuses bidi overrides that would disguise the extension on screen', () => {
+    for (const bidi of ['\u202e', '\u202d', '\u2066', '\u2069']) {
+      const error = syncRefusal(() => check(`invoice${bidi}fdp.exe.pdf`));
+      expect(error.code, JSON.stringify(bidi)).toBe('name-invalid');
+      expect(error.message).not.toContain(bidi);
+    }
+  });
+
   it('refuses path separators and broken Unicode', () => {
     expect(syncRefusal(() => check('../etc/passwd.txt')).code).toBe('name-invalid');
     expect(syncRefusal(() => check('C:\\Users\\me\\report.pdf')).code).toBe('name-invalid');

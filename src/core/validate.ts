@@ -91,8 +91,9 @@ export function acceptAttribute(rules: ResolvedRules): string {
     .join(',');
 }
 
-// C0, DEL and C1 controls; unpaired surrogates cannot be sent as valid UTF-8 (with /u, paired ones never match).
-const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// C0, DEL and C1 controls, and bidi embeddings/overrides/isolates (they can disguise an extension on screen:
+// "invoice\u202Efdp.exe" shows as "invoiceexe.pdf"); unpaired surrogates cannot be sent as valid UTF-8.
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 const NAME_BROKEN = /[\ud800-\udfff]/u;
 
 /** Synchronous checks (size, name, extension allowed); throws UploadError. */
@@ -179,7 +180,7 @@ async function readHead(file: Blob & { name: string }, signal: AbortSignal | und
 function displayName(name: string): string {
   const points = [...name];
   const short = points.length > 60 ? `${points.slice(0, 60).join('')}…` : name;
-  const escaped = short.replace(/[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/gu, (c) =>
+  const escaped = short.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu, (c) =>
     `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   return `"${escaped}"`;
