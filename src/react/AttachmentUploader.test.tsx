@@ -1,0 +1,622 @@
+import '@testing-library/jest-dom/vitest';
+import { MutationCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import axe from 'axe-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRef, StrictMode, type ComponentPropsWithRef, type ReactElement } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../test/helpers/fake-clock';
+import { UploadError } from '../core/errors';
+import { createMemoryBackend, type MemoryBackend } from '../core/memory-backend';
+import { AttachmentUploader, type AttachmentUploaderHandle } from './AttachmentUploader';
+import { defaultMessages } from './messages';
+import { COMPLETE_ATTACHMENT_UPLOAD_KEY, START_ATTACHMENT_UPLOAD_KEY } from './mutations';
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+const samples = join(process.cwd(), 'test/fixtures/samples');
+
+/** A file whose first bytes make it a real PDF, `size` bytes long. */
+function pdf(name: string, size = 1000): File {
+  const head = new TextEncoder().encode('%PDF-1.7\n');
+  const bytes = new Uint8Array(size);
+  bytes.set(head.subarray(0, size));
+  return new File([bytes], name, { type: 'application/pdf' });
+}
+
+function png(name: string): File {
+  return new File([readFileSync(join(samples, 'sample.png'))], name, { type: 'image/png' });
+}
+
+function fixture(path: string, type = ''): File {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return new File([readFileSync(join(samples, path))], name, { type });
+}
+
+/** What jsdom lacks: a DataTransfer-like object as browsers hand it to drop and paste handlers. */
+function transfer(files: File[], options: { types?: string[]; folders?: string[] } = {}) {
+  const folders = options.folders ?? [];
+  const items = [
+    ...files.map((file) => ({ kind: 'file', getAsFile: () => file, webkitGetAsEntry: () => ({ isDirectory: false, name: file.name }) })),
+    // Browsers hand a folder over as an unreadable File; its entry says what it is.
+    ...folders.map((name) => ({
+      kind: 'file',
+      getAsFile: () => new File([], name),
+      webkitGetAsEntry: () => ({ isDirectory: true, name }),
+    })),
+  ];
+  return { files, items, types: options.types ?? ['Files'], dropEffect: 'none' };
+}
+
+type Props = Partial<ComponentPropsWithRef<typeof AttachmentUploader>>;
+
+interface Setup {
+  clock: FakeClock;
+  backend: MemoryBackend;
+  onUploaded: ReturnType<typeof vi.fn>;
+  onError: ReturnType<typeof vi.fn>;
+  zone: HTMLElement;
+  input: HTMLInputElement;
+  rerender: (props?: Props) => void;
+  unmount: () => void;
+}
+
+function setup(props: Props = {}, wrap: (ui: ReactElement) => ReactElement = (ui) => ui): Setup {
+  const clock = new FakeClock();
+  // 1000 bytes a second in 100-byte ticks: a 1000-byte file takes one second of fake time.
+  const backend = createMemoryBackend({ clock, bytesPerSecond: 1000, latencyMs: 10, progressIntervalMs: 100 });
+  const onUploaded = vi.fn();
+  const onError = vi.fn();
+  const ui = (extra: Props) =>
+    wrap(
+      <AttachmentUploader
+        client={backend.client}
+        put={backend.put}
+        clock={clock}
+        random={() => 0.999}
+        onUploaded={onUploaded}
+        onError={onError}
+        {...props}
+        {...extra}
+      />,
+    );
+  const view = render(ui({}));
+  const zone = view.container.querySelector<HTMLElement>('.cau');
+  const input = view.container.querySelector<HTMLInputElement>('input[type="file"]');
+  if (!zone || !input) throw new Error('uploader not rendered');
+  return { clock, backend, onUploaded, onError, zone, input, rerender: (extra = {}) => view.rerender(ui(extra)), unmount: view.unmount };
+}
+
+/** Moves fake time on, letting real async work (reading a file's head in jsdom) and React updates settle. */
+async function advance(clock: FakeClock, ms: number): Promise<void> {
+  await act(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await clock.advance(ms);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+}
+
+function row(name: string): HTMLElement {
+  const item = screen.getAllByRole('listitem').find((li) => li.querySelector('.cau-name')?.textContent === name);
+  if (!item) throw new Error(`no row for ${name}`);
+  return item;
+}
+
+function status(name: string): string {
+  return row(name).querySelector('.cau-status')?.textContent ?? '';
+}
+
+function errorText(name: string): string {
+  return row(name).querySelector('.cau-error')?.textContent ?? '';
+}
+
+function drop(zone: HTMLElement, files: File[], options?: Parameters<typeof transfer>[1]) {
+  fireEvent.dragEnter(zone, { dataTransfer: transfer(files, options) });
+  fireEvent.dragOver(zone, { dataTransfer: transfer(files, options) });
+  fireEvent.drop(zone, { dataTransfer: transfer(files, options) });
+}
+
+describe('<AttachmentUploader> adding files', () => {
+  it('uploads a dropped file and reports it once through onUploaded, without a QueryClientProvider', async () => {
+    const { clock, backend, zone, onUploaded, onError } = setup();
+    drop(zone, [pdf('report.pdf')]);
+    expect(row('report.pdf')).toBeInTheDocument();
+    await advance(clock, 2000);
+
+    expect(status('report.pdf')).toBe('Uploaded');
+    expect(onUploaded).toHaveBeenCalledTimes(1);
+    const [attachment, item] = onUploaded.mock.calls[0] ?? [];
+    expect(attachment).toEqual({
+      attachmentId: expect.any(String),
+      name: 'report.pdf',
+      sizeInBytes: 1000,
+      contentType: 'application/pdf',
+    });
+    expect(item).toMatchObject({ name: 'report.pdf', status: 'done' });
+    expect(backend.attachments()).toMatchObject([{ name: 'report.pdf', completed: true }]);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('shows the zone while files are dragged over it, through nested enter/leave events', () => {
+    const { zone } = setup();
+    const button = screen.getByRole('button', { name: 'Choose files' });
+    const files = transfer([pdf('a.pdf')]);
+
+    fireEvent.dragEnter(zone, { dataTransfer: files });
+    expect(zone).toHaveClass('cau--drag-active');
+    expect(screen.getByText('Release to add.')).toBeInTheDocument();
+    // Moving onto a child: enter(child) comes before leave(parent); the zone must stay active.
+    fireEvent.dragEnter(button, { dataTransfer: files });
+    fireEvent.dragLeave(zone, { dataTransfer: files });
+    expect(zone).toHaveClass('cau--drag-active');
+    fireEvent.dragLeave(button, { dataTransfer: files });
+    expect(zone).not.toHaveClass('cau--drag-active');
+    expect(screen.getByText('Drop or paste files here.')).toBeInTheDocument();
+  });
+
+  it('ignores drags that carry no files (text, links) and lets the browser handle them', () => {
+    const { zone } = setup();
+    const text = { types: ['text/plain'], files: [], items: [] };
+    expect(fireEvent.dragEnter(zone, { dataTransfer: text })).toBe(true);
+    expect(fireEvent.dragOver(zone, { dataTransfer: text })).toBe(true);
+    expect(zone).not.toHaveClass('cau--drag-active');
+    expect(fireEvent.drop(zone, { dataTransfer: text })).toBe(true);
+    expect(screen.queryByRole('list')).not.toBeInTheDocument();
+    // A file drag, by contrast, is accepted (default prevented) as a copy.
+    const files = transfer([pdf('a.pdf')]);
+    expect(fireEvent.dragOver(zone, { dataTransfer: files })).toBe(false);
+    expect(files.dropEffect).toBe('copy');
+  });
+
+  it('keeps a file dropped beside the zone from replacing the page', () => {
+    setup();
+    const outside = document.createElement('div');
+    document.body.append(outside);
+    expect(fireEvent.dragOver(outside, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(false);
+    expect(fireEvent.drop(outside, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(false);
+    // Text drags elsewhere on the page are none of our business.
+    expect(fireEvent.dragOver(outside, { dataTransfer: { types: ['text/plain'] } })).toBe(true);
+    outside.remove();
+  });
+
+  it('takes pasted files and leaves pasted text alone', async () => {
+    const { clock, zone } = setup();
+    const button = screen.getByRole('button', { name: 'Choose files' });
+    expect(fireEvent.paste(button, { clipboardData: { types: ['text/plain'], files: [], items: [] } })).toBe(true);
+    expect(screen.queryByRole('list')).not.toBeInTheDocument();
+
+    expect(fireEvent.paste(zone, { clipboardData: transfer([png('screenshot.png')]) })).toBe(false);
+    await advance(clock, 2000);
+    expect(status('screenshot.png')).toBe('Uploaded');
+  });
+
+  it('opens the native picker from a real button (click, Enter, Space) and uploads what is picked', async () => {
+    const { clock, input, onUploaded } = setup({ accept: ['.pdf', 'image/png'] });
+    const user = userEvent.setup();
+    const button = screen.getByRole('button', { name: 'Choose files' });
+    const click = vi.spyOn(input, 'click');
+
+    await user.click(button);
+    button.focus();
+    await user.keyboard('{Enter}');
+    await user.keyboard(' ');
+    expect(click).toHaveBeenCalledTimes(3);
+
+    expect(input).toHaveAttribute('accept', '.pdf,application/pdf,.png,image/png');
+    expect(input).toHaveAttribute('multiple');
+    // The input is not a second control: hidden from the tab order and the accessibility tree.
+    expect(input).not.toBeVisible();
+    expect(input.tabIndex).toBe(-1);
+
+    await user.upload(input, [pdf('picked.pdf'), png('picked.png')]);
+    await advance(clock, 3000);
+    expect(onUploaded).toHaveBeenCalledTimes(2);
+    expect(status('picked.pdf')).toBe('Uploaded');
+    expect(status('picked.png')).toBe('Uploaded');
+  });
+
+  it('states the accepted types and the size limit in the zone, in human units', () => {
+    setup({ accept: ['.pdf', 'image/png'], maxFileSizeBytes: 5 * 1024 * 1024 });
+    const button = screen.getByRole('button', { name: 'Choose files' });
+    expect(screen.getByText('Accepted: PDF or PNG, up to 5 MB each.')).toBeInTheDocument();
+    expect(button).toHaveAccessibleDescription('Drop or paste files here. Accepted: PDF or PNG, up to 5 MB each.');
+  });
+
+  it('takes only the first file when multiple is false, and says so', () => {
+    const { zone, input } = setup({ multiple: false });
+    expect(input).not.toHaveAttribute('multiple');
+    expect(screen.getByRole('button', { name: 'Choose a file' })).toBeInTheDocument();
+    drop(zone, [pdf('one.pdf'), pdf('two.pdf'), pdf('three.pdf')]);
+    expect(screen.getAllByRole('listitem')).toHaveLength(1);
+    expect(row('one.pdf')).toBeInTheDocument();
+    expect(document.querySelector('[aria-live="polite"]')).toHaveTextContent(
+      'Only one file can be added at a time: 2 other files were left out.',
+    );
+  });
+
+  it('ignores drops, pastes and the picker while disabled', async () => {
+    const { zone, input } = setup({ disabled: true });
+    const user = userEvent.setup();
+    const button = screen.getByRole('button', { name: 'Choose files' });
+    expect(button).toBeDisabled();
+    const click = vi.spyOn(input, 'click');
+    await user.click(button);
+    expect(click).not.toHaveBeenCalled();
+    const files = transfer([pdf('a.pdf')]);
+    // Still handled (so the browser does not open the file), but refused.
+    expect(fireEvent.dragOver(zone, { dataTransfer: files })).toBe(false);
+    expect(files.dropEffect).toBe('none');
+    fireEvent.drop(zone, { dataTransfer: files });
+    fireEvent.paste(zone, { clipboardData: transfer([pdf('b.pdf')]) });
+    expect(zone).toHaveClass('cau--disabled');
+    expect(screen.queryByRole('list')).not.toBeInTheDocument();
+  });
+});
+
+describe('<AttachmentUploader> rejections', () => {
+  it.each([
+    ['an empty file', () => new File([], 'empty.pdf'), 'file-empty', '“empty.pdf” is empty (0 bytes).'],
+    ['a file over the limit', () => pdf('big.pdf', 6 * 1024), 'file-too-large', '“big.pdf” is too large: 6 KB, and the limit is 5 KB.'],
+    [
+      'a name over 256 characters',
+      () => pdf(`${'n'.repeat(253)}.pdf`),
+      'name-too-long',
+      `The name “${'n'.repeat(51)}…nnnn.pdf” is too long: 257 characters, and the limit is 256. Rename the file and try again.`,
+    ],
+    [
+      'a name with a control character',
+      () => pdf('bad\u0007name.pdf'),
+      'name-invalid',
+      'The name “bad\uFFFDname.pdf” contains characters that cannot be sent (control characters, / or \\). Rename the file and try again.',
+    ],
+    [
+      'a type Connect does not take',
+      () => new File(['MZ'], 'setup.exe'),
+      'type-not-allowed',
+      '“setup.exe” cannot be sent: .exe files are not accepted. Accepted: PDF or PNG.',
+    ],
+    [
+      'a Windows program renamed .pdf',
+      () => fixture('hostile/exe-as.pdf', 'application/pdf'),
+      'type-mismatch',
+      '“exe-as.pdf” is not a PDF: its content looks like a Windows program.',
+    ],
+    [
+      'a Linux program renamed .png',
+      () => fixture('hostile/elf-as.png', 'image/png'),
+      'type-mismatch',
+      '“elf-as.png” is not a PNG image: its content looks like a Linux program.',
+    ],
+  ])('refuses %s in plain words and reports it once', async (_, makeFile, code, message) => {
+    const { clock, zone, onError, backend } = setup({ accept: ['.pdf', '.png'], maxFileSizeBytes: 5 * 1024 });
+    const file = makeFile();
+    drop(zone, [file]);
+    await advance(clock, 100);
+
+    const name = screen.getAllByRole('listitem')[0]?.querySelector('.cau-name')?.textContent ?? '';
+    expect(status(name)).toBe('Not added');
+    expect(errorText(name)).toBe(message);
+    expect(onError).toHaveBeenCalledTimes(1);
+    const [error, reportedFile, item] = onError.mock.calls[0] ?? [];
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error).toMatchObject({ code });
+    expect(reportedFile).toBe(file);
+    expect(item).toMatchObject({ status: 'rejected' });
+    // Refused before any request; and nothing to retry.
+    expect(backend.calls()).toEqual([]);
+    expect(within(row(name)).queryByRole('button', { name: /^Retry/ })).not.toBeInTheDocument();
+    expect(within(row(name)).getByRole('button', { name: `Remove ${name}` })).toBeInTheDocument();
+  });
+
+  it('refuses a dropped folder with a clear message instead of reading it', async () => {
+    const { clock, zone, backend } = setup();
+    drop(zone, [pdf('inside.pdf')], { folders: ['Holiday photos'] });
+    await advance(clock, 2000);
+    expect(status('Holiday photos')).toBe('Not added');
+    expect(errorText('Holiday photos')).toBe('“Holiday photos” is a folder. Open it and add the files inside instead.');
+    expect(status('inside.pdf')).toBe('Uploaded');
+    expect(backend.attachments()).toHaveLength(1);
+  });
+
+  it('renders a hostile file name as text, never as markup', async () => {
+    const name = '<img src=x onerror=alert(1)>.png';
+    const { clock, zone } = setup();
+    drop(zone, [fixture(`hostile/${name}`, 'image/png')]);
+    await advance(clock, 2000);
+    expect(status(name)).toBe('Uploaded');
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+  });
+});
+
+describe('<AttachmentUploader> progress and actions', () => {
+  it('shows a labelled progress bar whose value follows the bytes sent, up to 100 when done', async () => {
+    const { clock, zone } = setup();
+    drop(zone, [pdf('report.pdf', 1000)]);
+    const bar = () => within(row('report.pdf')).getByRole('progressbar', { name: 'Upload progress of report.pdf' });
+    // Waiting for its turn and being checked: no value yet (indeterminate).
+    expect(bar()).not.toHaveAttribute('aria-valuenow');
+    expect(bar()).toHaveAttribute('aria-valuemin', '0');
+    expect(bar()).toHaveAttribute('aria-valuemax', '100');
+
+    const seen: number[] = [];
+    for (let elapsed = 0; elapsed < 1500; elapsed += 100) {
+      await advance(clock, 100);
+      const now = bar().getAttribute('aria-valuenow');
+      if (now !== null) seen.push(Number(now));
+    }
+    expect(seen.some((value) => value > 0 && value < 100)).toBe(true);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(bar()).toHaveAttribute('aria-valuenow', '100');
+    expect(bar()).toHaveValue(100);
+    expect(status('report.pdf')).toBe('Uploaded');
+  });
+
+  it('shows the percentage and bytes in words while uploading', async () => {
+    const { clock, zone } = setup();
+    drop(zone, [pdf('report.pdf', 1000)]);
+    await advance(clock, 10);
+    await advance(clock, 10);
+    await advance(clock, 500);
+    const item = row('report.pdf');
+    expect(status('report.pdf')).toBe('Uploading');
+    const now = Number(within(item).getByRole('progressbar').getAttribute('aria-valuenow'));
+    expect(now).toBeGreaterThan(0);
+    expect(now).toBeLessThan(100);
+    expect(item.querySelector('.cau-percent')).toHaveTextContent(`${now} % · ${now * 10} B of 1,000 B`);
+    expect(within(item).getByRole('progressbar')).toHaveAttribute('aria-valuetext', `${now} %`);
+  });
+
+  it('cancels an active upload: nothing is completed, and it can be retried', async () => {
+    const { clock, zone, backend, onError, onUploaded } = setup();
+    const user = userEvent.setup();
+    drop(zone, [pdf('report.pdf', 1000)]);
+    await advance(clock, 300);
+    await user.click(screen.getByRole('button', { name: 'Cancel report.pdf' }));
+    await advance(clock, 2000);
+
+    expect(status('report.pdf')).toBe('Cancelled');
+    expect(backend.attachments().some((a) => a.completed)).toBe(false);
+    expect(onError).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Cancel report.pdf' })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Retry report.pdf' }));
+    await advance(clock, 2000);
+    expect(status('report.pdf')).toBe('Uploaded');
+    expect(onUploaded).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a failed upload after the engine gave up, and reports each outcome once', async () => {
+    const { clock, zone, backend, onError, onUploaded } = setup();
+    const user = userEvent.setup();
+    backend.inject({ kind: 'fail', operation: 'start', error: 'access-denied' });
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 100);
+
+    expect(status('report.pdf')).toBe('Failed');
+    expect(errorText('report.pdf')).toBe(
+      '“report.pdf” could not be sent: sending files is not allowed in this conversation (it may have ended).',
+    );
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'access-denied' });
+
+    await user.click(screen.getByRole('button', { name: 'Retry report.pdf' }));
+    await advance(clock, 2000);
+    expect(status('report.pdf')).toBe('Uploaded');
+    expect(onUploaded).toHaveBeenCalledTimes(1);
+    expect(onError).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts down to the next try while retrying, with one timer for the whole list', async () => {
+    const { clock, zone, backend } = setup({ retryPolicy: { baseDelayMs: 3000, maxDelayMs: 3000 } });
+    backend.inject({ kind: 'fail', operation: 'put', error: 'network', count: 2 });
+    drop(zone, [pdf('a.pdf'), pdf('b.pdf')]);
+    await advance(clock, 10);
+    await advance(clock, 10);
+    await advance(clock, 100);
+
+    // random 0.999 × 3000 ms: the try is due in 2997 ms.
+    expect(status('a.pdf')).toBe('Connection lost — retrying in 3 s');
+    expect(status('b.pdf')).toBe('Connection lost — retrying in 3 s');
+    // Two engine waits and one countdown timer, not one per row.
+    expect(clock.pending).toBe(3);
+    await advance(clock, 997);
+    expect(status('a.pdf')).toBe('Connection lost — retrying in 2 s');
+    await advance(clock, 1000);
+    expect(status('b.pdf')).toBe('Connection lost — retrying in 1 s');
+    await advance(clock, 3000);
+    expect(status('a.pdf')).toBe('Uploaded');
+    expect(status('b.pdf')).toBe('Uploaded');
+  });
+
+  it('shows a fresh upload link being fetched, with its cause and countdown', async () => {
+    const { clock, zone, backend } = setup({ retryPolicy: { baseDelayMs: 3000, maxDelayMs: 3000 } });
+    backend.inject({ kind: 'expire' });
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 10);
+    await advance(clock, 10);
+    // The refresh's own Start is throttled: the wait belongs to the refresh.
+    backend.inject({ kind: 'fail', operation: 'start', error: 'throttled' });
+    await advance(clock, 120);
+    expect(status('report.pdf')).toBe('Service busy — getting a new upload link in 3 s');
+    await advance(clock, 5000);
+    expect(status('report.pdf')).toBe('Uploaded');
+    expect(backend.attachments().map((a) => a.completed)).toEqual([false, true]);
+  });
+
+  it('re-renders only the rows that changed on a progress tick', async () => {
+    const formatSize = vi.fn((bytes: number, exact?: boolean) => defaultMessages.formatSize(bytes, exact));
+    const { clock, zone } = setup({ messages: { formatSize } });
+    drop(zone, [pdf('small.pdf', 1111)]);
+    await advance(clock, 2000);
+    expect(status('small.pdf')).toBe('Uploaded');
+    drop(zone, [pdf('large.pdf', 3000)]);
+    await advance(clock, 500);
+    const renders = () => formatSize.mock.calls.filter(([bytes]) => bytes === 1111).length;
+    const before = renders();
+    const progressBefore = within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow');
+    await advance(clock, 1000);
+    expect(within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow')).not.toBe(progressBefore);
+    expect(renders()).toBe(before);
+  });
+
+  it('gives a ref that adds files (e.g. pasted into the host chat input) and opens the picker', async () => {
+    const ref = createRef<AttachmentUploaderHandle>();
+    const { clock, input } = setup({ ref });
+    const click = vi.spyOn(input, 'click');
+    act(() => ref.current?.openFilePicker());
+    expect(click).toHaveBeenCalledTimes(1);
+    act(() => {
+      ref.current?.addFiles([pdf('from-host.pdf')]);
+    });
+    await advance(clock, 2000);
+    expect(status('from-host.pdf')).toBe('Uploaded');
+  });
+
+  it('removes a row and revokes its thumbnail URL; unmounting revokes the rest', async () => {
+    let next = 0;
+    const create = vi.spyOn(URL, 'createObjectURL').mockImplementation(() => `blob:thumb-${++next}`);
+    const revoke = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    const { clock, zone, unmount } = setup();
+    const user = userEvent.setup();
+    drop(zone, [png('one.png'), png('two.png'), pdf('doc.pdf')]);
+    await advance(clock, 3000);
+
+    expect(row('one.png').querySelector('img')).toHaveAttribute('src', 'blob:thumb-1');
+    expect(row('two.png').querySelector('img')).toHaveAttribute('src', 'blob:thumb-2');
+    expect(row('doc.pdf').querySelector('img')).toBeNull();
+    // Once per item, however many progress renders happened.
+    expect(create).toHaveBeenCalledTimes(2);
+
+    await user.click(screen.getByRole('button', { name: 'Remove one.png' }));
+    expect(screen.queryByText('one.png')).not.toBeInTheDocument();
+    expect(revoke).toHaveBeenCalledTimes(1);
+    expect(revoke).toHaveBeenLastCalledWith('blob:thumb-1');
+
+    unmount();
+    expect(revoke).toHaveBeenCalledTimes(2);
+    expect(revoke).toHaveBeenLastCalledWith('blob:thumb-2');
+  });
+});
+
+describe('<AttachmentUploader> messages, live region and react-query', () => {
+  it('takes partial custom messages and keeps the defaults for the rest', async () => {
+    const { clock, zone } = setup({
+      messages: {
+        chooseFiles: 'Fichiers…',
+        status: { done: 'Envoyé' },
+        errors: { 'file-empty': ({ name }) => `« ${name} » est vide.` },
+      },
+    });
+    expect(screen.getByRole('button', { name: 'Fichiers…' })).toBeInTheDocument();
+    drop(zone, [new File([], 'vide.pdf'), pdf('plein.pdf')]);
+    await advance(clock, 2000);
+    expect(errorText('vide.pdf')).toBe('« vide.pdf » est vide.');
+    expect(status('plein.pdf')).toBe('Envoyé');
+    expect(status('vide.pdf')).toBe('Not added');
+  });
+
+  it('announces milestones and outcomes through one polite live region, not every percent', async () => {
+    const { clock, zone, backend } = setup();
+    const regions = document.querySelectorAll('[aria-live]');
+    expect(regions).toHaveLength(1);
+    const region = regions[0] as HTMLElement;
+    expect(region).toHaveAttribute('aria-live', 'polite');
+    const heard: string[] = [];
+    const observer = new MutationObserver(() => heard.push(region.textContent ?? ''));
+    observer.observe(region, { childList: true, characterData: true, subtree: true });
+
+    drop(zone, [pdf('report.pdf', 1000)]);
+    await advance(clock, 2000);
+    backend.inject({ kind: 'fail', operation: 'complete', error: 'quota-exceeded' });
+    drop(zone, [pdf('second.pdf', 1000), new File([], 'empty.pdf')]);
+    await advance(clock, 2000);
+    observer.disconnect();
+
+    expect(heard).toEqual([
+      'Uploading report.pdf.',
+      'report.pdf: half uploaded.',
+      'report.pdf uploaded.',
+      'Not added. “empty.pdf” is empty (0 bytes).',
+      'Uploading second.pdf.',
+      'second.pdf: half uploaded.',
+      'Upload failed. “second.pdf” could not be sent: this conversation has reached its limit of attachments.',
+    ]);
+  });
+
+  it("runs Start and Complete as named mutations in the host's QueryClient, never retried by react-query", async () => {
+    const seen: unknown[] = [];
+    const queryClient = new QueryClient({
+      // A host default that must not apply to our calls: the engine owns retries (same ClientToken).
+      defaultOptions: { mutations: { retry: 3 } },
+      mutationCache: new MutationCache({ onSettled: (_data, _error, _variables, _context, mutation) => seen.push(mutation.options.mutationKey) }),
+    });
+    const { clock, zone, backend } = setup({}, (ui) => <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>);
+    backend.inject({ kind: 'fail', operation: 'start', error: 'validation' });
+    drop(zone, [pdf('refused.pdf')]);
+    await advance(clock, 100);
+    expect(status('refused.pdf')).toBe('Failed');
+    expect(backend.calls().filter((call) => call.operation === 'start')).toHaveLength(1);
+
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 2000);
+    expect(status('report.pdf')).toBe('Uploaded');
+    expect(seen).toEqual([START_ATTACHMENT_UPLOAD_KEY, START_ATTACHMENT_UPLOAD_KEY, COMPLETE_ATTACHMENT_UPLOAD_KEY]);
+
+    const mutations = queryClient.getMutationCache().getAll();
+    expect(mutations.map((m) => m.options.mutationKey)).toEqual(seen);
+    for (const mutation of mutations) expect(mutation.options.retry).toBe(false);
+    // The variables are the requests themselves (what Devtools shows), never the client.
+    expect(mutations[1]?.state.variables).toEqual({
+      name: 'report.pdf',
+      sizeInBytes: 1000,
+      contentType: 'application/pdf',
+      clientToken: expect.any(String),
+    });
+    expect(mutations[2]?.state.variables).toEqual({ attachmentId: expect.any(String), clientToken: expect.any(String) });
+    expect(mutations[2]?.state.status).toBe('success');
+  });
+
+  it('works under StrictMode (the queue survives the double mount)', async () => {
+    const { clock, zone, onUploaded } = setup({}, (ui) => <StrictMode>{ui}</StrictMode>);
+    drop(zone, [pdf('strict.pdf')]);
+    await advance(clock, 2000);
+    expect(status('strict.pdf')).toBe('Uploaded');
+    expect(onUploaded).toHaveBeenCalledTimes(1);
+  });
+
+  it('applies new props to the queue: a narrowed accept refuses what it allowed before', async () => {
+    const { clock, zone, rerender } = setup();
+    rerender({ accept: ['.png'] });
+    expect(screen.getByText('Accepted: PNG, up to 20 MB each.')).toBeInTheDocument();
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 100);
+    expect(errorText('report.pdf')).toBe('“report.pdf” cannot be sent: .pdf files are not accepted. Accepted: PNG.');
+  });
+
+  it('passes axe-core with files in every state', async () => {
+    const { clock, zone, backend } = setup();
+    backend.inject({ kind: 'fail', operation: 'start', error: 'server', count: Infinity });
+    drop(zone, [new File([], 'empty.pdf'), pdf('failing.pdf')]);
+    await advance(clock, 60_000);
+    backend.clearFaults();
+    drop(zone, [png('done.png'), pdf('active.pdf', 100_000)]);
+    await advance(clock, 3000);
+    expect(status('failing.pdf')).toBe('Failed');
+    expect(status('done.png')).toBe('Uploaded');
+    expect(status('active.pdf')).toBe('Uploading');
+
+    // jsdom cannot compute colours; `region` (all page content inside landmarks) is the host page's duty.
+    const results = await axe.run(document.body, {
+      rules: { 'color-contrast': { enabled: false }, region: { enabled: false } },
+    });
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(', ')}`)).toEqual([]);
+    // The zone is no control of its own: the button is the only tab stop before the rows' actions.
+    expect(zone).not.toHaveAttribute('tabindex');
+    expect(zone).not.toHaveAttribute('role');
+  });
+});

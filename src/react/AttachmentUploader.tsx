@@ -1,0 +1,195 @@
+import { forwardRef, memo, useEffect, useId, useImperativeHandle, useState } from 'react';
+import type { UploadItem, UploadStatus } from '../core/queue';
+import type { ResolvedRules } from '../core/validate';
+import { displayName } from './format';
+import {
+  describeItemError,
+  describeLimits,
+  describeStatus,
+  secondsUntilRetry,
+  type AttachmentUploaderMessages,
+} from './messages';
+import { useAttachmentUploader, type UseAttachmentUploaderOptions } from './useAttachmentUploader';
+
+export interface AttachmentUploaderProps extends UseAttachmentUploaderOptions {
+  /** Added to the root's `cau` class; add `cau--dark` (or rely on prefers-color-scheme) for the dark theme. */
+  className?: string;
+}
+
+/** What a `ref` on the component gives: e.g. files pasted into the host's chat input, or its own attach button. */
+export interface AttachmentUploaderHandle {
+  addFiles(files: Iterable<File> | ArrayLike<File>): readonly UploadItem[];
+  openFilePicker(): void;
+}
+
+const ACTIVE: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
+  'queued',
+  'checking',
+  'starting',
+  'uploading',
+  'retrying',
+  'refreshing',
+  'completing',
+]);
+const WITH_PERCENT: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
+  'uploading',
+  'retrying',
+  'refreshing',
+  'completing',
+  'done',
+]);
+const THUMBNAIL_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg']);
+
+/**
+ * Drop, paste or pick files and upload them as Connect attachments. The zone is not itself a control: the
+ * button inside it is (so Enter and Space work, and nothing interactive is nested). Styles: `styles.css`.
+ */
+// forwardRef rather than React 19's ref-as-prop: the peer range includes React 18.
+export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, AttachmentUploaderProps>(function AttachmentUploader(
+  { className, ...options },
+  ref,
+) {
+  const uploader = useAttachmentUploader(options);
+  const { items, messages, rules, now, isDragActive, cancel, retry, remove, addFiles, openFilePicker } = uploader;
+  useImperativeHandle(ref, () => ({ addFiles, openFilePicker }), [addFiles, openFilePicker]);
+  const multiple = options.multiple ?? true;
+  const id = useId();
+  const promptId = `${id}-prompt`;
+  const limitsId = `${id}-limits`;
+  const classes = ['cau', isDragActive && 'cau--drag-active', options.disabled && 'cau--disabled', className];
+
+  return (
+    <div {...uploader.getRootProps()} className={classes.filter(Boolean).join(' ')}>
+      <div className="cau-zone">
+        <p className="cau-prompt" id={promptId}>
+          {isDragActive ? messages.dropActive : multiple ? messages.dropPrompt : messages.dropPromptSingle}
+        </p>
+        <button {...uploader.getButtonProps()} className="cau-button" aria-describedby={`${promptId} ${limitsId}`}>
+          {multiple ? messages.chooseFiles : messages.chooseFile}
+        </button>
+        <p className="cau-limits" id={limitsId}>
+          {describeLimits(rules, messages)}
+        </p>
+        <input {...uploader.getInputProps()} className="cau-input" />
+      </div>
+      {items.length > 0 ? (
+        <ul className="cau-list" aria-label={messages.fileList}>
+          {items.map((item) => (
+            <UploadRow
+              key={item.id}
+              item={item}
+              // Only waiting rows get a countdown, and it changes once a second: other rows keep their props.
+              secondsLeft={secondsUntilRetry(item, now)}
+              rules={rules}
+              messages={messages}
+              onCancel={cancel}
+              onRetry={retry}
+              onRemove={remove}
+            />
+          ))}
+        </ul>
+      ) : null}
+      <div className="cau-live" aria-live="polite">
+        {uploader.announcement}
+      </div>
+    </div>
+  );
+});
+
+interface UploadRowProps {
+  item: UploadItem;
+  secondsLeft: number;
+  rules: ResolvedRules;
+  messages: AttachmentUploaderMessages;
+  onCancel: (id: string) => void;
+  onRetry: (id: string) => void;
+  onRemove: (id: string) => void;
+}
+
+/** One file; memoized so a progress tick re-renders only the rows whose item object changed. */
+const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, onCancel, onRetry, onRemove }: UploadRowProps) {
+  const name = displayName(item.name);
+  const thumbnail = useThumbnail(item);
+  const error = describeItemError(item, rules, messages);
+  const active = ACTIVE.has(item.status);
+  const percent =
+    item.status === 'done' ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
+  const withPercent = WITH_PERCENT.has(item.status);
+
+  return (
+    <li className={`cau-item cau-item--${item.status}`}>
+      {thumbnail ? (
+        <img className="cau-thumbnail" src={thumbnail} alt="" decoding="async" />
+      ) : (
+        <span className="cau-thumbnail cau-thumbnail--none" aria-hidden="true" />
+      )}
+      <div className="cau-details">
+        <span className="cau-name" title={name}>
+          {name}
+        </span>
+        <span className="cau-size">{messages.formatSize(item.sizeInBytes)}</span>
+        <span className="cau-status">{describeStatus(item, messages, secondsLeft)}</span>
+        {active || item.status === 'done' ? (
+          // A native <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
+          <progress
+            className="cau-progress"
+            max={100}
+            aria-label={messages.progressLabel({ name })}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            {...(withPercent
+              ? { value: percent, 'aria-valuenow': percent, 'aria-valuetext': messages.progressValue({ percent }) }
+              : {})}
+          />
+        ) : null}
+        {withPercent && item.status !== 'done' ? (
+          <span className="cau-percent">
+            {messages.progress({
+              percent,
+              sent: messages.formatSize(item.bytesSent),
+              total: messages.formatSize(item.sizeInBytes),
+            })}
+          </span>
+        ) : null}
+        {error ? <p className="cau-error">{error}</p> : null}
+      </div>
+      <div className="cau-actions">
+        {active ? (
+          <button type="button" className="cau-action cau-cancel" aria-label={messages.cancelFile({ name })} onClick={() => onCancel(item.id)}>
+            {messages.cancel}
+          </button>
+        ) : null}
+        {item.status === 'failed' || item.status === 'cancelled' ? (
+          <button type="button" className="cau-action cau-retry" aria-label={messages.retryFile({ name })} onClick={() => onRetry(item.id)}>
+            {messages.retry}
+          </button>
+        ) : null}
+        {active ? null : (
+          <button type="button" className="cau-action cau-remove" aria-label={messages.removeFile({ name })} onClick={() => onRemove(item.id)}>
+            {messages.remove}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+});
+
+/**
+ * A PNG/JPEG preview: one object URL per item, revoked when the row goes (remove, unmount) or the file is
+ * rejected. Skipped where object URLs do not exist (server rendering).
+ */
+function useThumbnail(item: UploadItem): string | undefined {
+  const wanted =
+    THUMBNAIL_TYPES.has(item.contentType ?? '') && item.status !== 'rejected' && typeof URL.createObjectURL === 'function';
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    if (!wanted) return undefined;
+    const objectUrl = URL.createObjectURL(item.file);
+    setUrl(objectUrl);
+    return () => {
+      URL.revokeObjectURL(objectUrl);
+      setUrl(undefined);
+    };
+  }, [wanted, item.file]);
+  return wanted ? url : undefined;
+}

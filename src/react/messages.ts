@@ -1,0 +1,302 @@
+import { CONNECT_ALLOWED_TYPES } from '../core/allowed-types';
+import type { UploadError, UploadErrorCode } from '../core/errors';
+import type { UploadItem, UploadStatus } from '../core/queue';
+import type { ResolvedRules } from '../core/validate';
+import { isFolderPlaceholder } from './folders';
+import { formatBytes, shortName, typeLabels } from './format';
+
+/** Facts a failure or rejection message may use; every value is already formatted for people. */
+export interface ErrorFacts {
+  /** The file name, made safe to show and shortened. */
+  name: string;
+  /** The limit that was exceeded: a size ("20 MB") or a character count ("256"). */
+  limit?: string;
+  /** The observed value, in the same unit as `limit`. */
+  actual?: string;
+  /** The file's extension as given, e.g. ".exe" (empty when it has none). */
+  extension: string;
+  /** What the extension promises, e.g. "a PDF". */
+  expectedType?: string;
+  /** What the content looks like, e.g. "a Windows program". */
+  detectedType?: string;
+  /** The accepted types as a list, e.g. "PDF or PNG". */
+  allowedTypes: string;
+}
+
+export interface AttachmentUploaderMessages {
+  /** The drop zone's prompt (several files / one file) and its text while files are dragged over it. */
+  dropPrompt: string;
+  dropPromptSingle: string;
+  dropActive: string;
+  /** The button that opens the file picker. */
+  chooseFiles: string;
+  chooseFile: string;
+  /** The zone's statement of what may be sent. */
+  limits: (facts: { types: string; maxSize: string }) => string;
+  /** Joins type labels into "PDF, PNG or JPG". */
+  list: (items: readonly string[]) => string;
+  /** A size for people; `exact` asks for the byte count ("20,971,521 bytes"). */
+  formatSize: (bytes: number, exact?: boolean) => string;
+  /** A type named for people ("a PDF", "a Windows program"); `mime` is canonical or a detector's name. */
+  typeName: (mime: string) => string;
+  /** Accessible name of the file list. */
+  fileList: string;
+  /** Each status in words. */
+  status: Record<UploadStatus, string>;
+  /** Shown next to the bar, and its aria-valuetext. */
+  progress: (facts: { percent: number; sent: string; total: string }) => string;
+  progressValue: (facts: { percent: number }) => string;
+  /** Accessible name of a file's progress bar. */
+  progressLabel: (facts: { name: string }) => string;
+  /** Why the engine is waiting before another try, from the cause's code. */
+  retryReason: (code: UploadErrorCode | undefined) => string;
+  /** "Connection lost — retrying in 3 s"; `seconds` reaches 0 when the try is due. */
+  retrying: (facts: { reason: string; seconds: number }) => string;
+  refreshing: (facts: { reason: string; seconds: number }) => string;
+  /** Visible action labels, and their accessible names naming the file. */
+  cancel: string;
+  retry: string;
+  remove: string;
+  cancelFile: (facts: { name: string }) => string;
+  retryFile: (facts: { name: string }) => string;
+  removeFile: (facts: { name: string }) => string;
+  /** A sentence per failure and rejection code. */
+  errors: Record<UploadErrorCode, (facts: ErrorFacts) => string>;
+  /** A folder was dropped. */
+  folder: (facts: { name: string }) => string;
+  /** Files beyond the first were dropped or pasted while only one is allowed. */
+  onlyOneFile: (facts: { ignored: number }) => string;
+  /** Screen-reader announcements (one polite live region): milestones and outcomes, never every percent. */
+  announceStarted: (facts: { name: string }) => string;
+  announceHalfway: (facts: { name: string }) => string;
+  announceRetrying: (facts: { name: string; reason: string }) => string;
+  announceDone: (facts: { name: string }) => string;
+  announceFailed: (facts: { reason: string }) => string;
+  announceRejected: (facts: { reason: string }) => string;
+  announceCancelled: (facts: { name: string }) => string;
+}
+
+/** What a `messages` prop may give: any top-level entry, and any single status or error sentence. */
+export type AttachmentUploaderMessagesOverride = Partial<Omit<AttachmentUploaderMessages, 'status' | 'errors'>> & {
+  status?: Partial<AttachmentUploaderMessages['status']>;
+  errors?: Partial<AttachmentUploaderMessages['errors']>;
+};
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  'text/csv': 'a CSV file',
+  'application/msword': 'a Word document',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'a Word document',
+  'image/heic': 'a HEIC photo',
+  'image/jpeg': 'a JPEG image',
+  'video/quicktime': 'a QuickTime video',
+  'video/mp4': 'an MP4 video',
+  'application/pdf': 'a PDF',
+  'image/png': 'a PNG image',
+  'application/vnd.ms-powerpoint': 'a PowerPoint presentation',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'a PowerPoint presentation',
+  'application/rtf': 'an RTF document',
+  'text/plain': 'a text file',
+  'audio/wav': 'a WAV sound file',
+  'application/vnd.ms-excel': 'an Excel spreadsheet',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'an Excel spreadsheet',
+  // Named by the detector for content that is refused.
+  'application/x-msdownload': 'a Windows program',
+  'application/x-elf': 'a Linux program',
+  'application/x-mach-binary': 'a macOS program',
+  'application/zip': 'a ZIP archive',
+  'application/gzip': 'a compressed archive',
+  'application/x-7z-compressed': 'a compressed archive',
+  'application/x-rar-compressed': 'a compressed archive',
+  'application/x-cfb': 'an Office document',
+  'application/x-ooxml': 'an Office document',
+  'image/heif': 'a HEIF image',
+  'image/avif': 'an AVIF image',
+  'video/vnd.avi': 'an AVI video',
+  'text/html': 'a web page (HTML)',
+  'image/svg+xml': 'an SVG image',
+  'image/gif': 'a GIF image',
+  'image/webp': 'a WebP image',
+};
+
+const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
+
+const couldNotSend = (name: string, why: string) => `“${name}” could not be sent: ${why}`;
+
+export const defaultMessages: AttachmentUploaderMessages = {
+  dropPrompt: 'Drop or paste files here.',
+  dropPromptSingle: 'Drop or paste a file here.',
+  dropActive: 'Release to add.',
+  chooseFiles: 'Choose files',
+  chooseFile: 'Choose a file',
+  limits: ({ types, maxSize }) => `Accepted: ${types}, up to ${maxSize} each.`,
+  list: (items) => new Intl.ListFormat('en', { type: 'disjunction' }).format(items),
+  formatSize: (bytes, exact) =>
+    exact ? `${new Intl.NumberFormat('en').format(bytes)} bytes` : formatBytes(bytes, 'en'),
+  typeName: (mime) => TYPE_NAMES[mime] ?? `a file of type ${mime}`,
+  fileList: 'Files',
+  status: {
+    queued: 'Waiting',
+    checking: 'Checking',
+    starting: 'Starting',
+    uploading: 'Uploading',
+    retrying: 'Retrying',
+    refreshing: 'Renewing the upload link',
+    completing: 'Finishing',
+    done: 'Uploaded',
+    failed: 'Failed',
+    rejected: 'Not added',
+    cancelled: 'Cancelled',
+  },
+  progress: ({ percent, sent, total }) => `${percent} % · ${sent} of ${total}`,
+  progressValue: ({ percent }) => `${percent} %`,
+  progressLabel: ({ name }) => `Upload progress of ${name}`,
+  retryReason: (code) => {
+    switch (code) {
+      case 'network':
+        return 'Connection lost';
+      case 'timeout':
+      case 'stalled':
+        return 'Connection stalled';
+      case 'throttled':
+        return 'Service busy';
+      case 'server':
+        return 'Service error';
+      case 'url-expired':
+        return 'Upload link expired';
+      default:
+        return 'Interrupted';
+    }
+  },
+  retrying: ({ reason, seconds }) => (seconds > 0 ? `${reason} — retrying in ${seconds} s` : `${reason} — retrying now`),
+  refreshing: ({ reason, seconds }) =>
+    seconds > 0 ? `${reason} — getting a new upload link in ${seconds} s` : `${reason} — getting a new upload link`,
+  cancel: 'Cancel',
+  retry: 'Retry',
+  remove: 'Remove',
+  cancelFile: ({ name }) => `Cancel ${name}`,
+  retryFile: ({ name }) => `Retry ${name}`,
+  removeFile: ({ name }) => `Remove ${name}`,
+  errors: {
+    'file-empty': ({ name }) => `“${name}” is empty (0 bytes).`,
+    'file-too-large': ({ name, limit, actual }) => `“${name}” is too large: ${actual}, and the limit is ${limit}.`,
+    'name-empty': () => 'A file without a name cannot be sent.',
+    'name-too-long': ({ name, limit, actual }) =>
+      `The name “${name}” is too long: ${actual} characters, and the limit is ${limit}. Rename the file and try again.`,
+    'name-invalid': ({ name }) =>
+      `The name “${name}” contains characters that cannot be sent (control characters, / or \\). Rename the file and try again.`,
+    'type-not-allowed': ({ name, extension, allowedTypes }) =>
+      extension
+        ? `“${name}” cannot be sent: ${extension} files are not accepted. Accepted: ${allowedTypes}.`
+        : `“${name}” cannot be sent: it has no file extension. Accepted: ${allowedTypes}.`,
+    'type-mismatch': ({ name, expectedType, detectedType }) =>
+      detectedType
+        ? `“${name}” is not ${expectedType ?? 'what its name says'}: its content looks like ${detectedType}.`
+        : `“${name}” is not ${expectedType ?? 'what its name says'}: its content does not match its extension.`,
+    'access-denied': ({ name }) => couldNotSend(name, 'sending files is not allowed in this conversation (it may have ended).'),
+    'quota-exceeded': ({ name }) => couldNotSend(name, 'this conversation has reached its limit of attachments.'),
+    throttled: ({ name }) => couldNotSend(name, 'the service is busy. Try again in a moment.'),
+    validation: ({ name }) => couldNotSend(name, 'the service refused it.'),
+    conflict: ({ name }) => couldNotSend(name, 'it is already being uploaded.'),
+    server: ({ name }) => couldNotSend(name, 'the service had a problem. Try again.'),
+    'bad-response': ({ name }) => couldNotSend(name, 'the service gave an unexpected answer.'),
+    network: ({ name }) => couldNotSend(name, 'the connection was lost. Check your connection and try again.'),
+    timeout: ({ name }) => couldNotSend(name, 'the service took too long to answer.'),
+    stalled: ({ name }) => couldNotSend(name, 'the upload stopped making progress.'),
+    'url-expired': ({ name }) => couldNotSend(name, 'the upload link kept expiring.'),
+    'signature-mismatch': ({ name }) => couldNotSend(name, 'the storage service refused the upload (signature mismatch).'),
+    'upload-failed': ({ name }) => couldNotSend(name, 'the storage service refused the upload.'),
+    cancelled: ({ name }) => `The upload of “${name}” was cancelled.`,
+  },
+  folder: ({ name }) => `“${name}” is a folder. Open it and add the files inside instead.`,
+  onlyOneFile: ({ ignored }) =>
+    `Only one file can be added at a time: ${ignored} ${plural(ignored, 'other file was', 'other files were')} left out.`,
+  announceStarted: ({ name }) => `Uploading ${name}.`,
+  announceHalfway: ({ name }) => `${name}: half uploaded.`,
+  announceRetrying: ({ name, reason }) => `${name}: ${reason}, will retry.`,
+  announceDone: ({ name }) => `${name} uploaded.`,
+  announceFailed: ({ reason }) => `Upload failed. ${reason}`,
+  announceRejected: ({ reason }) => `Not added. ${reason}`,
+  announceCancelled: ({ name }) => `Upload of ${name} cancelled.`,
+};
+
+/** `defaultMessages` with the given entries replaced. */
+export function mergeMessages(override?: AttachmentUploaderMessagesOverride): AttachmentUploaderMessages {
+  if (!override) return defaultMessages;
+  return {
+    ...defaultMessages,
+    ...override,
+    status: { ...defaultMessages.status, ...override.status },
+    errors: { ...defaultMessages.errors, ...override.errors },
+  };
+}
+
+/** The zone's statement of accepted types and size, e.g. "Accepted: PDF or PNG, up to 20 MB each." */
+export function describeLimits(rules: ResolvedRules, messages: AttachmentUploaderMessages): string {
+  return messages.limits({
+    types: messages.list(typeLabels(rules)),
+    maxSize: messages.formatSize(rules.maxFileSizeBytes),
+  });
+}
+
+/** A failure or rejection of `fileName` in plain words, with the limit and the detected type it involves. */
+export function describeError(
+  error: UploadError,
+  fileName: string,
+  rules: ResolvedRules,
+  messages: AttachmentUploaderMessages,
+): string {
+  const { details } = error;
+  const extension = details.extension ?? extensionOf(fileName);
+  const expected = CONNECT_ALLOWED_TYPES.find((type) => type.extensions.includes(extension));
+  const facts: ErrorFacts = {
+    name: shortName(fileName),
+    extension,
+    allowedTypes: messages.list(typeLabels(rules)),
+    ...(expected ? { expectedType: messages.typeName(expected.mime) } : {}),
+    ...(details.detectedType ? { detectedType: messages.typeName(details.detectedType) } : {}),
+    ...measures(error, messages),
+  };
+  return messages.errors[error.code](facts);
+}
+
+/** What went wrong with an item that failed or was rejected, or undefined when nothing did. */
+export function describeItemError(
+  item: UploadItem,
+  rules: ResolvedRules,
+  messages: AttachmentUploaderMessages,
+): string | undefined {
+  if (isFolderPlaceholder(item.file)) return messages.folder({ name: shortName(item.name) });
+  if (!item.error || (item.status !== 'failed' && item.status !== 'rejected')) return undefined;
+  return describeError(item.error, item.name, rules, messages);
+}
+
+/** Whole seconds until a waiting item's next try (0 when due or not waiting), as a countdown shows them. */
+export function secondsUntilRetry(item: UploadItem, now: number): number {
+  return item.retryAt === undefined ? 0 : Math.max(0, Math.ceil((item.retryAt - now) / 1000));
+}
+
+/**
+ * The item's status in words; while waiting before a retry or a fresh URL, the cause and the countdown (see
+ * `secondsUntilRetry`). A refresh whose Start call is under way has no countdown: just its status word.
+ */
+export function describeStatus(item: UploadItem, messages: AttachmentUploaderMessages, secondsLeft = 0): string {
+  const waiting = (item.status === 'retrying' || item.status === 'refreshing') && item.retryAt !== undefined;
+  if (!waiting) return messages.status[item.status];
+  const facts = { reason: messages.retryReason(item.error?.code), seconds: secondsLeft };
+  return item.status === 'retrying' ? messages.retrying(facts) : messages.refreshing(facts);
+}
+
+function measures(error: UploadError, messages: AttachmentUploaderMessages): Pick<ErrorFacts, 'limit' | 'actual'> {
+  const { limit, actual } = error.details;
+  if (limit === undefined || actual === undefined) return {};
+  if (error.code !== 'file-too-large') return { limit: String(limit), actual: String(actual) };
+  const [limitText, actualText] = [messages.formatSize(limit), messages.formatSize(actual)];
+  if (limitText !== actualText) return { limit: limitText, actual: actualText };
+  // One byte over 20 MB still rounds to "20 MB": then both in bytes, so the sentence makes sense.
+  return { limit: messages.formatSize(limit, true), actual: messages.formatSize(actual, true) };
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
