@@ -62,14 +62,21 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   const { store } = s3;
 
-  // Real S3 never keeps part of an interrupted PUT; s3rver writes in place, so remove what it left.
+  // Real S3 never keeps part of an interrupted PUT; s3rver writes in place, so remove what it left. Unless a later
+  // PUT of the key (a retry on the same URL while the server still reads an abandoned attempt) is writing it.
   const putObject = store.putObject.bind(store);
+  const latestPut = new Map<string, symbol>();
   store.putObject = async (object) => {
+    const key = `${object.bucket}/${object.key}`;
+    const put = Symbol(key);
+    latestPut.set(key, put);
     try {
       return await putObject(object);
     } catch (error) {
-      await store.deleteObject(object.bucket, object.key).catch(() => undefined);
+      if (latestPut.get(key) === put) await store.deleteObject(object.bucket, object.key).catch(() => undefined);
       throw error;
+    } finally {
+      if (latestPut.get(key) === put) latestPut.delete(key);
     }
   };
 

@@ -105,7 +105,8 @@ describe('checkFile: size', () => {
     const error = syncRefusal(() => checkFile({ name: 'a.pdf', size: limit + 1 }, DEFAULT_RULES));
     expect(error.code).toBe('file-too-large');
     expect(error.details).toEqual({ limit, actual: limit + 1 });
-    expect(error.message).toBe('"a.pdf" is 20 MiB; the limit is 20 MiB.');
+    expect(error.message).toBe('"a.pdf" is 20971521 bytes; the limit is 20971520 bytes.');
+    expect(syncRefusal(() => checkFile({ name: 'a.pdf', size: 2 * limit }, DEFAULT_RULES)).message).toBe('"a.pdf" is 40 MiB; the limit is 20 MiB.');
   });
 
   it('applies a custom limit to real files', async () => {

@@ -102,11 +102,13 @@ export function checkFile(file: { name: string; size: number }, rules: ResolvedR
   const shown = displayName(name);
   if (size < 1) throw new UploadError('file-empty', `${shown} is empty.`, { limit: 1, actual: size });
   if (size > rules.maxFileSizeBytes) {
-    throw new UploadError(
-      'file-too-large',
-      `${shown} is ${formatBytes(size)}; the limit is ${formatBytes(rules.maxFileSizeBytes)}.`,
-      { limit: rules.maxFileSizeBytes, actual: size },
-    );
+    let [actual, limit] = [formatBytes(size), formatBytes(rules.maxFileSizeBytes)];
+    // Just over the limit, both round alike ("20 MiB; the limit is 20 MiB"): exact bytes say why.
+    if (actual === limit) [actual, limit] = [`${size} bytes`, `${rules.maxFileSizeBytes} bytes`];
+    throw new UploadError('file-too-large', `${shown} is ${actual}; the limit is ${limit}.`, {
+      limit: rules.maxFileSizeBytes,
+      actual: size,
+    });
   }
 
   // AWS length constraints count Unicode code points, not UTF-16 units.

@@ -208,7 +208,7 @@ describe('the npm tarball', () => {
   it('holds the built library, its types, the stylesheet and the README, and nothing else', () => {
     const paths = packed.files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/styles.css', 'dist/types/index.d.ts']));
-    const shipped = /^(package\.json|README\.md|LICENSE|dist\/index\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
+    const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index|cli)\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
     for (const path of paths) {
       expect(path, 'an unexpected file').toMatch(shipped);
       expect(path, 'no tests').not.toMatch(/\.(test|spec|stories)\.[cm]?[jt]sx?$|(^|\/)(test|e2e|fixtures)\//);
@@ -275,6 +275,11 @@ console.log(JSON.stringify({
       await rm(join(app, 'src', 'broken.tsx'));
     }
   }, STEP_TIMEOUT_MS);
+
+  it('installs the connect-attachment command, which runs with the installed peers', async () => {
+    const help = await run(join(app, 'node_modules', '.bin', 'connect-attachment'), ['--help'], app);
+    expect(help).toContain('connect-attachment upload FILE...');
+  });
 
   it('builds with Vite: the uploader and its stylesheet are in the output', async () => {
     await runBin(app, 'vite/bin/vite.js', ['build']);
