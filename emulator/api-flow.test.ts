@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { StartChatContactCommand } from '@aws-sdk/client-connect';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CompleteAttachmentUploadCommand,
   CreateParticipantConnectionCommand,
@@ -91,6 +92,21 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toBe('attachment; filename="report.pdf"');
     expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(file));
+
+    // The stored object itself, through the official S3 client (s3rver's credentials).
+    const s3 = new S3Client({
+      endpoint: emulator.s3Endpoint,
+      region: emulator.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const stored = await s3.send(
+      new GetObjectCommand({ Bucket: emulator.s3.bucket, Key: `chat/${contactId}/${start.AttachmentId ?? ''}` }),
+    );
+    expect(stored.ContentType).toBe('application/pdf');
+    expect(stored.Metadata).toMatchObject({ contact_id: contactId });
+    expect(sha256(await stored.Body?.transformToByteArray() ?? new Uint8Array())).toBe(sha256(file));
+    s3.destroy();
 
     const transcript = await participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }));
     const item = transcript.Transcript?.find((entry) => entry.Type === 'ATTACHMENT');
