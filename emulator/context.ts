@@ -24,7 +24,7 @@ export interface ScannedAttachment {
 }
 
 /** Decides the transcript status of an attachment once its upload completed (a malware scan, in real Connect). */
-export type AttachmentScanner = (attachment: ScannedAttachment) => ChatAttachmentStatus;
+export type AttachmentScanner = (attachment: ScannedAttachment) => ChatAttachmentStatus | Promise<ChatAttachmentStatus>;
 
 export interface EmulatorContext {
   readonly config: EmulatorConfig;

@@ -197,16 +197,17 @@ export const completeAttachmentUpload: ParticipantHandler = async (ctx, bearer, 
   attachment.completing = true;
   try {
     await checkUploaded(ctx, attachment);
+    // Inside the guard: the scan reads the object, and a concurrent Complete must not start a second one.
+    attachment.status = await ctx.scanAttachment({
+      contactId: contact.contactId,
+      attachmentId,
+      name: attachment.name,
+      contentType: attachment.contentType,
+      sizeInBytes: attachment.sizeInBytes,
+    });
   } finally {
     attachment.completing = false;
   }
-  attachment.status = ctx.scanAttachment({
-    contactId: contact.contactId,
-    attachmentId,
-    name: attachment.name,
-    contentType: attachment.contentType,
-    sizeInBytes: attachment.sizeInBytes,
-  });
   contact.addTranscriptEntry({ type: 'ATTACHMENT', contentType: attachment.contentType, attachmentId });
   contact.storeReply('complete', clientToken, attachmentId, {});
   return {};

@@ -4,6 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
+import {
+  AttachedFiles,
+  ConnectReasonError,
+  DEFAULT_ATTACHED_FILE_LIMITS,
+  MalwareScanner,
+  chatAttachmentScanner,
+  isAttachedFilePath,
+  type AttachedFileLimits,
+  type AttachedFileSnapshot,
+  type AttachedFileStatus,
+} from './attached-files';
 import { openChat, startChatContact, type ChatSession, type OpenChatOptions } from './connect';
 import { RawReply, type AttachmentScanner, type EmulatorConfig, type EmulatorContext } from './context';
 import { applyFaults, clearFaults, findContact, handleControl, snapshot, type ContactSnapshot } from './control';
@@ -58,8 +69,18 @@ export interface EmulatorOptions {
   connectionTokenTtlSeconds?: number;
   /** Page origins allowed by CORS on the API and the bucket; one `*` each. Default: loopback, any port. */
   corsOrigins?: readonly string[];
-  /** Status a completed attachment gets (a malware scan in real Connect). Default: always APPROVED. */
+  /**
+   * Status a completed chat attachment gets, replacing the simulated malware scan (which rejects objects holding
+   * the EICAR test string and approves the rest).
+   */
   scanAttachment?: AttachmentScanner;
+  /**
+   * How long the simulated scan takes: a completed chat attachment is IN_PROGRESS and an attached file PROCESSING
+   * for this long before the verdict. Default 0: the verdict is there when Complete returns.
+   */
+  scanDelayMs?: number;
+  /** Attached-file limits per associated resource; defaults 50 files and 200 MiB in all. */
+  attachedFileLimits?: Partial<AttachedFileLimits>;
   /** Receives one line per request (method, path, status, error type) and internal errors. Never a token. */
   log?: (line: string) => void;
 }
@@ -83,6 +104,13 @@ export interface Emulator {
   contactState(contactId: string): ContactSnapshot;
   /** Changes a completed attachment's status, as a finished malware scan would. */
   setAttachmentStatus(contactId: string, attachmentId: string, status: ChatAttachmentStatus): void;
+  /** A fresh case ARN of the emulator's Cases domain, to use as `AssociatedResourceArn`. */
+  newCaseArn(): string;
+  attachedFileState(fileId: string): AttachedFileSnapshot;
+  /** Changes a completed attached file's status, as a finished (or failed) scan would. */
+  setAttachedFileStatus(fileId: string, status: AttachedFileStatus): void;
+  /** Overrides the limits of one associated resource (`null` restores the default); returns the effective ones. */
+  setAttachedFileLimits(associatedResourceArn: string, limits: { [K in keyof AttachedFileLimits]?: number | null }): AttachedFileLimits;
   close(): Promise<void>;
 }
 
@@ -103,12 +131,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     urlExpirySeconds: options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS,
     connectionTokenTtlSeconds: options.connectionTokenTtlSeconds ?? DEFAULT_CONNECTION_TOKEN_TTL_SECONDS,
   };
+  const state = new EmulatorState();
+  const scanner = new MalwareScanner(s3, options.scanDelayMs ?? 0);
   const ctx: EmulatorContext = {
     config,
-    state: new EmulatorState(),
+    state,
     s3,
-    scanAttachment: options.scanAttachment ?? (() => 'APPROVED'),
+    scanAttachment: options.scanAttachment ?? chatAttachmentScanner(state, scanner),
   };
+  const attachedFiles = new AttachedFiles(ctx, scanner, { ...DEFAULT_ATTACHED_FILE_LIMITS, ...options.attachedFileLimits });
   const log = options.log;
 
   const server = http.createServer((req, res) => {
@@ -119,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const errorType = res.getHeader('x-amzn-ErrorType');
       log?.(`${req.method ?? '?'} ${pathOf(req)} ${res.statusCode}${errorType ? ` ${String(errorType)}` : ''} ${Date.now() - started}ms`);
     });
-    handleRequest(ctx, req, res, corsOrigins).catch((error: unknown) => {
+    handleRequest(ctx, attachedFiles, req, res, corsOrigins).catch((error: unknown) => {
       log?.(`internal error: ${error instanceof Error ? error.message : String(error)}`);
       sendError(res, new ApiError(500, 'InternalServerException', 'The emulator failed to handle this request.'));
     });
@@ -133,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
     });
   } catch (error) {
+    attachedFiles.close();
     await s3.close();
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
@@ -159,7 +191,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (attachment?.status === undefined) throw new Error(`Attachment ${attachmentId} is not a completed attachment of ${contactId}.`);
       attachment.status = status;
     },
+    newCaseArn: () => attachedFiles.newCaseArn(),
+    attachedFileState: (fileId) => attachedFiles.snapshot(fileId),
+    setAttachedFileStatus: (fileId, status) => {
+      attachedFiles.setStatus(fileId, status);
+    },
+    setAttachedFileLimits: (associatedResourceArn, limits) => attachedFiles.setLimits(associatedResourceArn, limits),
     close: async () => {
+      attachedFiles.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -178,7 +217,13 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, corsOrigins: readonly string[]): Promise<void> {
+async function handleRequest(
+  ctx: EmulatorContext,
+  attachedFiles: AttachedFiles,
+  req: IncomingMessage,
+  res: ServerResponse,
+  corsOrigins: readonly string[],
+): Promise<void> {
   applyCors(req, res, corsOrigins);
   const method = req.method ?? 'GET';
   if (method === 'OPTIONS') {
@@ -187,7 +232,7 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     return;
   }
   const path = pathOf(req);
-  const isConnect = path === '/contact/chat';
+  const isConnect = path === '/contact/chat' || isAttachedFilePath(path);
   try {
     const participant = PARTICIPANT_ROUTES[path];
     if (participant !== undefined) {
@@ -197,13 +242,17 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
       if (reply instanceof RawReply) sendRaw(res, 200, reply.text, { 'Content-Type': 'text/html' });
       else sendJson(res, 200, reply);
     } else if (isConnect) {
-      requireMethod(method, 'PUT');
+      const isChat = path === '/contact/chat';
+      if (isChat) requireMethod(method, 'PUT');
       const raw = await readBody(req);
       await verifySigV4(
         { method, host: req.headers.host ?? '', url: req.url ?? '/', headers: req.headers, body: raw },
         { credentials: ctx.config.credentials, region: ctx.config.region, service: 'connect' },
       );
-      sendJson(res, 200, startChatContact(ctx, parseJsonObject(raw)));
+      sendJson(res, 200, isChat ? startChatContact(ctx, parseJsonObject(raw)) : await attachedFiles.handle(method, req.url ?? '/', raw));
+    } else if (path.startsWith('/_emulator/attached-files/')) {
+      const body = method === 'GET' ? {} : parseJsonObject(await readBody(req));
+      sendJson(res, 200, attachedFiles.handleControl(method, path, body));
     } else if (path.startsWith('/_emulator/')) {
       const body = method === 'GET' || method === 'DELETE' ? {} : parseJsonObject(await readBody(req));
       sendJson(res, 200, handleControl(ctx, method, path, body));
@@ -214,6 +263,8 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     if (error instanceof BodyTooLargeError) {
       // Close the connection: a body past the drain limit was left unread.
       sendError(res, new ApiError(413, 'RequestEntityTooLargeException', 'The request body is too large.', { Connection: 'close' }));
+    } else if (error instanceof ConnectReasonError) {
+      sendJson(res, error.status, error.body(), { 'x-amzn-ErrorType': error.errorType, ...error.headers });
     } else if (error instanceof ApiError) {
       sendError(res, error, isConnect ? 'Message' : 'message');
     } else {
