@@ -1,11 +1,11 @@
 /**
- * Shared plumbing for the Connect clients and the presigned PUT: one way to end a request ourselves (cancel,
- * timeout, stall) and tell afterwards which it was, and one mapping from restJson1 error replies to UploadError.
+ * Shared plumbing for the Connect clients and the presigned PUT: one way to send a request and end it ourselves
+ * (cancel, timeout, stall), and one mapping from an error reply to an UploadError.
  * Nothing here ever keeps an axios error: it holds the request config, headers included (the ConnectionToken).
  */
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { UploadError, type UploadErrorCode } from './errors';
-import { cancelledError } from './time';
+import { cancelledError, type Clock } from './time';
 
 /** Why we ended a request ourselves. Adapters report all of these as the same abort, so we remember it. */
 export type AbortReason = 'cancelled' | 'timeout' | 'stalled';
@@ -24,7 +24,7 @@ export function linkAbort(outer: AbortSignal | undefined): RequestAbort {
   const controller = new AbortController();
   let reason: AbortReason | undefined;
   const abort = (why: AbortReason): void => {
-    if (reason !== undefined) return;
+    if (reason) return;
     reason = why;
     controller.abort();
   };
@@ -62,32 +62,75 @@ export const REQUEST_DEFAULTS: AxiosRequestConfig = {
 /** The error for a request that got no HTTP reply, from why it ended (undefined: the network failed). */
 export function noReplyError(reason: AbortReason | undefined, operation: string, limitMs: number): UploadError {
   const seconds = Math.round(limitMs / 100) / 10;
-  switch (reason) {
-    case 'cancelled':
-      return cancelledError();
-    case 'timeout':
-      return new UploadError('timeout', `${operation}: no reply within ${seconds} s.`);
-    case 'stalled':
-      return new UploadError('stalled', `${operation}: no progress for ${seconds} s.`);
-    case undefined:
-      return new UploadError('network', `${operation}: the request did not reach the server or got no reply.`);
+  return reason === 'cancelled'
+    ? cancelledError()
+    : reason
+      ? new UploadError(reason, `${operation}: no ${reason === 'timeout' ? 'reply' : 'progress'} for ${seconds} s.`)
+      : new UploadError('network', `${operation}: no reply (network).`);
+}
+
+export interface SendOptions {
+  signal?: AbortSignal | undefined;
+  clock: Clock;
+  /** With no reply (and no upload progress) for this long, the request is ended with `quietReason`. */
+  quietMs: number;
+  quietReason: 'timeout' | 'stalled';
+  /** Upload progress in bytes; returns whether it counts as progress (re-arming the quiet timer). */
+  onProgress?: (loaded: number) => boolean;
+}
+
+/**
+ * Sends one request with REQUEST_DEFAULTS and resolves with any HTTP reply. One timer per quiet period, not one
+ * per progress event: it re-arms itself for the time still left. A request without a reply rejects with an
+ * UploadError; the axios error is dropped on purpose (it holds the request: headers, signed URL).
+ */
+export async function send(
+  http: AxiosInstance,
+  config: AxiosRequestConfig,
+  operation: string,
+  { signal, clock, quietMs, quietReason, onProgress }: SendOptions,
+): Promise<AxiosResponse<unknown>> {
+  if (signal?.aborted) throw cancelledError();
+  const abort = linkAbort(signal);
+  let movedAt = clock.now();
+  let settled = false;
+  const watch = (): void => {
+    const quietFor = clock.now() - movedAt;
+    if (quietFor < quietMs) timer = clock.setTimeout(watch, quietMs - quietFor);
+    else abort.abort(quietReason);
+  };
+  let timer = clock.setTimeout(watch, quietMs);
+  try {
+    return await http.request<unknown>({
+      ...REQUEST_DEFAULTS,
+      ...config,
+      signal: abort.signal,
+      // axios delivers throttled events late, even after the request ended: those must not count.
+      onUploadProgress: (event) => {
+        if (!settled && onProgress?.(event.loaded)) movedAt = clock.now();
+      },
+    });
+  } catch {
+    throw noReplyError(abort.reason, operation, quietMs);
+  } finally {
+    settled = true;
+    clock.clearTimeout(timer);
+    abort.dispose();
   }
 }
 
 /** A response header by name, whatever case the adapter stored it in. */
 export function responseHeader(headers: AxiosResponse['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted || value == null) continue;
-    return Array.isArray(value) ? value.join(', ') : String(value);
+    if (key.toLowerCase() === name && value != null) return Array.isArray(value) ? value.join(', ') : String(value);
   }
   return undefined;
 }
 
 /** `Retry-After` as seconds: either delta-seconds or an HTTP date (relative to `now`). */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
@@ -103,32 +146,15 @@ const API_ERROR_CODES: Readonly<Record<string, UploadErrorCode>> = {
   InternalServerException: 'server',
 };
 
-function codeFromStatus(status: number): UploadErrorCode {
-  if (status >= 500) return 'server';
-  switch (status) {
-    case 400:
-      return 'validation';
-    case 401:
-    case 403:
-      return 'access-denied';
-    case 402:
-      return 'quota-exceeded';
-    case 409:
-      return 'conflict';
-    case 429:
-      return 'throttled';
-    default:
-      return 'bad-response';
-  }
-}
-
-function errorName(raw: string): string {
-  const beforeColon = raw.split(':')[0] ?? '';
-  return (beforeColon.split('#').pop() ?? '').trim();
-}
-
-/** Server messages are shown to people: keep them to one bounded line. */
-const MAX_SERVER_MESSAGE = 300;
+/** What a status means when the reply names no error we know (5xx: 'server'; anything else: 'bad-response'). */
+const STATUS_CODES: Readonly<Record<number, UploadErrorCode>> = {
+  400: 'validation',
+  401: 'access-denied',
+  402: 'quota-exceeded',
+  403: 'access-denied',
+  409: 'conflict',
+  429: 'throttled',
+};
 
 export interface ApiReply {
   status: number;
@@ -143,34 +169,48 @@ export interface ApiReply {
  */
 export function apiErrorFromReply(operation: string, reply: ApiReply, now: number, redact: (text: string) => string): UploadError {
   const body = isRecord(reply.body) ? reply.body : {};
-  const rawName = responseHeader(reply.headers, 'x-amzn-errortype') ?? stringField(body, '__type') ?? stringField(body, 'code');
-  const serverCode = rawName === undefined ? undefined : errorName(rawName) || undefined;
-  const code = (serverCode === undefined ? undefined : (API_ERROR_CODES[serverCode] ?? API_ERROR_CODES[`${serverCode}Exception`])) ?? codeFromStatus(reply.status);
-  const serverMessage = stringField(body, 'message') ?? stringField(body, 'Message');
-  const reason = stringField(body, 'Reason') ?? stringField(body, 'reason');
-  const retryAfterSeconds = parseRetryAfter(responseHeader(reply.headers, 'retry-after'), now);
-  const what = serverCode ?? `HTTP ${reply.status}`;
-  const message = serverMessage
-    ? `${operation} failed (${what}): ${redact(oneLine(serverMessage))}`
-    : `${operation} failed (${what}).`;
-  return new UploadError(code, message, {
-    status: reply.status,
-    ...(serverCode !== undefined && { serverCode: redact(serverCode) }),
-    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-    ...(reason !== undefined && { reason: redact(oneLine(reason)) }),
-  });
+  const field = (...keys: string[]) => keys.map((key) => body[key]).find((value) => typeof value === 'string' && value !== '') as string | undefined;
+  const rawName = responseHeader(reply.headers, 'x-amzn-errortype') ?? field('__type', 'code');
+  const serverCode = rawName?.split(':')[0]?.split('#').pop()?.trim() || undefined;
+  const code =
+    (serverCode && (API_ERROR_CODES[serverCode] ?? API_ERROR_CODES[`${serverCode}Exception`])) ||
+    STATUS_CODES[reply.status] ||
+    (reply.status >= 500 ? 'server' : 'bad-response');
+  return replyError(code, operation, reply, now, serverCode, field('message', 'Message'), field('Reason', 'reason'), redact);
+}
+
+/**
+ * The UploadError for an error reply: "<operation> failed (<server code or HTTP status>): <server message>".
+ * Server text is shown to people: kept to one bounded line and passed through `redact`.
+ */
+export function replyError(
+  code: UploadErrorCode,
+  operation: string,
+  { status, headers }: Pick<ApiReply, 'status' | 'headers'>,
+  now: number,
+  serverCode: string | undefined,
+  serverMessage: string | undefined,
+  reason: string | undefined,
+  redact: (text: string) => string = String,
+): UploadError {
+  const clean = (text: string): string => {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return redact(flat.length > 300 ? `${flat.slice(0, 300)}…` : flat);
+  };
+  const named = serverCode && clean(serverCode);
+  const retryAfterSeconds = parseRetryAfter(responseHeader(headers, 'retry-after'), now);
+  return new UploadError(
+    code,
+    `${operation} failed (${named || `HTTP ${status}`})${serverMessage ? `: ${clean(serverMessage)}` : '.'}`,
+    {
+      status,
+      ...(named && { serverCode: named }),
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+      ...(reason && { reason: clean(reason) }),
+    },
+  );
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_SERVER_MESSAGE ? `${flat.slice(0, MAX_SERVER_MESSAGE)}…` : flat;
 }

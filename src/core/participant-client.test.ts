@@ -278,7 +278,7 @@ describe('no reply', () => {
     const error = await promise;
     expect(arrived).toBe(1);
     expect(error.code).toBe('timeout');
-    expect(error.message).toBe('StartAttachmentUpload: no reply within 5 s.');
+    expect(error.message).toBe('StartAttachmentUpload: no reply for 5 s.');
     expect(clock.pending).toBe(0);
   });
 

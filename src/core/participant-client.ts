@@ -2,19 +2,12 @@
  * The chat customer's side of Amazon Connect attachments: the Participant Service, called straight from the
  * browser with the ConnectionToken as its only credential (sent as `X-Amz-Bearer`, never in a URL).
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios from 'axios';
+import type { AxiosInstance } from 'axios';
 import { UploadError } from './errors';
-import { apiErrorFromReply, isRecord, linkAbort, noReplyError, REQUEST_DEFAULTS } from './http-errors';
-import { cancelledError, systemClock, type Clock } from './time';
-import type {
-  AttachmentClient,
-  AttachmentDownload,
-  AttachmentId,
-  CompleteUploadRequest,
-  RequestOptions,
-  StartUploadRequest,
-  UploadTarget,
-} from './types';
+import { apiErrorFromReply, isRecord, send } from './http-errors';
+import { systemClock, type Clock } from './time';
+import type { AttachmentClient, AttachmentDownload, RequestOptions } from './types';
 
 export interface ParticipantClientOptions {
   /** Sent only as the `X-Amz-Bearer` header. */
@@ -31,54 +24,58 @@ export interface ParticipantClientOptions {
   clock?: Clock;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** A 2xx reply's JSON object, undefined when the body is not one. */
+type Body = Record<string, unknown> | undefined;
+/** Throws the 'bad-response' error naming what is wrong with the reply. */
+type Bad = (what: string) => never;
 
 export function createParticipantClient(options: ParticipantClientOptions): AttachmentClient {
-  const { connectionToken } = options;
+  const { connectionToken, clock = systemClock, timeoutMs = 30_000 } = options;
   if (!connectionToken) throw new TypeError('createParticipantClient: a connectionToken is required.');
   const baseUrl = participantEndpoint(options);
   const http = options.axios ?? axios.create();
-  const clock = options.clock ?? systemClock;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // A server that echoes the request back must not get the token into an error message.
   const redact = (text: string): string => text.split(connectionToken).join('[redacted]');
 
-  /** POSTs one operation; resolves with the parsed JSON body of a 2xx reply (undefined when not JSON). */
-  async function call(operation: string, path: string, payload: object, signal: AbortSignal | undefined): Promise<{ status: number; body: unknown }> {
-    if (signal?.aborted) throw cancelledError();
-    const abort = linkAbort(signal);
-    const timer = clock.setTimeout(() => abort.abort('timeout'), timeoutMs);
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await http.request<unknown>({
-        ...REQUEST_DEFAULTS,
+  /** POSTs one operation; a 2xx reply's JSON body goes to `read` (with `bad` for a malformed one). */
+  async function call<T>(
+    operation: string,
+    path: string,
+    payload: object,
+    requestOptions: RequestOptions | undefined,
+    read: (body: Body, bad: Bad) => T,
+  ): Promise<T> {
+    const reply = await send(
+      http,
+      {
         method: 'POST',
         url: `${baseUrl}${path}`,
         data: JSON.stringify(payload),
         headers: { 'Content-Type': 'application/json', 'X-Amz-Bearer': connectionToken },
-        signal: abort.signal,
-      });
+      },
+      operation,
+      { signal: requestOptions?.signal, clock, quietMs: timeoutMs, quietReason: 'timeout' },
+    );
+    const { status } = reply;
+    let body: unknown;
+    try {
+      body = typeof reply.data === 'string' ? JSON.parse(reply.data) : reply.data;
     } catch {
-      // The axios error is dropped on purpose: it holds the request headers, the ConnectionToken among them.
-      throw noReplyError(abort.reason, operation, timeoutMs);
-    } finally {
-      clock.clearTimeout(timer);
-      abort.dispose();
+      // Not JSON: an error reply is mapped from its status, a 2xx one is a bad response below.
     }
-    const body = parseBody(response.data);
-    if (response.status < 200 || response.status > 299) {
-      throw apiErrorFromReply(operation, { status: response.status, headers: response.headers, body }, clock.now(), redact);
-    }
-    return { status: response.status, body };
+    if (status < 200 || status > 299) throw apiErrorFromReply(operation, { status, headers: reply.headers, body }, clock.now(), redact);
+    const bad: Bad = (what) => {
+      throw new UploadError('bad-response', `${operation} returned an unexpected reply: ${what}.`, { status });
+    };
+    return read(isRecord(body) ? body : undefined, bad);
   }
 
   return {
     kind: 'participant',
 
-    async startUpload(request: StartUploadRequest, requestOptions?: RequestOptions): Promise<UploadTarget> {
-      const operation = 'StartAttachmentUpload';
-      const { status, body } = await call(
-        operation,
+    startUpload: (request, requestOptions) =>
+      call(
+        'StartAttachmentUpload',
         '/participant/start-attachment-upload',
         {
           AttachmentName: request.name,
@@ -86,95 +83,58 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
           ClientToken: request.clientToken,
           ContentType: request.contentType,
         },
-        requestOptions?.signal,
-      );
-      const bad = (what: string): UploadError => badResponse(operation, what, status);
-      if (!isRecord(body)) throw bad('the reply is not a JSON object');
-      const attachmentId = body['AttachmentId'];
-      if (typeof attachmentId !== 'string' || attachmentId === '') throw bad('AttachmentId is missing');
-      const metadata = body['UploadMetadata'];
-      if (!isRecord(metadata)) throw bad('UploadMetadata is missing');
-      const url = checkedUrl(metadata['Url']);
-      if (url === undefined) throw bad('UploadMetadata.Url is missing or not an https URL');
-      const urlExpiry = parseTimestamp(metadata['UrlExpiry']);
-      if (urlExpiry === undefined) throw bad('UploadMetadata.UrlExpiry is missing or not an ISO 8601 time');
-      const headersToInclude = checkedHeaders(metadata['HeadersToInclude']);
-      if (headersToInclude === undefined) throw bad('UploadMetadata.HeadersToInclude is not a map of header names to strings');
-      return { attachmentId, url, urlExpiry, headersToInclude };
-    },
+        requestOptions,
+        (body, bad) => {
+          const { AttachmentId: attachmentId, UploadMetadata: metadata } = body ?? bad('not a JSON object');
+          if (typeof attachmentId !== 'string' || !attachmentId) return bad('no AttachmentId');
+          if (!isRecord(metadata)) return bad('no UploadMetadata');
+          return {
+            attachmentId,
+            url: checkedUrl(metadata['Url']) ?? bad('UploadMetadata.Url is not an https URL'),
+            urlExpiry: parseTimestamp(metadata['UrlExpiry']) ?? bad('UploadMetadata.UrlExpiry is not an ISO 8601 time'),
+            headersToInclude: checkedHeaders(metadata['HeadersToInclude']) ?? bad('UploadMetadata.HeadersToInclude is not a header map'),
+          };
+        },
+      ),
 
-    async completeUpload(request: CompleteUploadRequest, requestOptions?: RequestOptions): Promise<void> {
-      // The reply is `{}`: a 2xx is all there is to check.
-      await call(
+    // The reply is `{}`: a 2xx is all there is to check.
+    completeUpload: (request, requestOptions) =>
+      call(
         'CompleteAttachmentUpload',
         '/participant/complete-attachment-upload',
         { AttachmentIds: [request.attachmentId], ClientToken: request.clientToken },
-        requestOptions?.signal,
-      );
-    },
+        requestOptions,
+        () => undefined,
+      ),
 
-    async getAttachment(
-      attachmentId: AttachmentId,
-      requestOptions?: RequestOptions & { urlExpiryInSeconds?: number },
-    ): Promise<AttachmentDownload> {
-      const operation = 'GetAttachment';
-      const { status, body } = await call(
-        operation,
+    getAttachment: (attachmentId, requestOptions) =>
+      call(
+        'GetAttachment',
         '/participant/attachment',
-        {
-          AttachmentId: attachmentId,
-          ...(requestOptions?.urlExpiryInSeconds !== undefined && { UrlExpiryInSeconds: requestOptions.urlExpiryInSeconds }),
+        { AttachmentId: attachmentId, UrlExpiryInSeconds: requestOptions?.urlExpiryInSeconds },
+        requestOptions,
+        (body, bad) => {
+          const download: AttachmentDownload = {};
+          const { Url: url, UrlExpiry: expiry, AttachmentSizeInBytes: size } = body ?? bad('not a JSON object');
+          if (url !== undefined) download.url = checkedUrl(url) ?? bad('Url is not an https URL');
+          if (expiry !== undefined) download.urlExpiry = parseTimestamp(expiry) ?? bad('UrlExpiry is not an ISO 8601 time');
+          if (size !== undefined) {
+            download.sizeInBytes = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : bad('AttachmentSizeInBytes is not a size');
+          }
+          return download;
         },
-        requestOptions?.signal,
-      );
-      const bad = (what: string): UploadError => badResponse(operation, what, status);
-      if (!isRecord(body)) throw bad('the reply is not a JSON object');
-      const download: AttachmentDownload = {};
-      if (body['Url'] !== undefined) {
-        const url = checkedUrl(body['Url']);
-        if (url === undefined) throw bad('Url is not an https URL');
-        download.url = url;
-      }
-      if (body['UrlExpiry'] !== undefined) {
-        const urlExpiry = parseTimestamp(body['UrlExpiry']);
-        if (urlExpiry === undefined) throw bad('UrlExpiry is not an ISO 8601 time');
-        download.urlExpiry = urlExpiry;
-      }
-      const size = body['AttachmentSizeInBytes'];
-      if (size !== undefined) {
-        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw bad('AttachmentSizeInBytes is not a size');
-        download.sizeInBytes = size;
-      }
-      return download;
-    },
+      ),
   };
 }
 
-function participantEndpoint({ endpoint, region }: ParticipantClientOptions): string {
+function participantEndpoint({ endpoint, region = '' }: ParticipantClientOptions): string {
   if (endpoint !== undefined) {
-    if (checkedUrl(endpoint) === undefined) {
-      throw new TypeError('createParticipantClient: endpoint must be an https URL (http only on a loopback host).');
-    }
-    return endpoint.replace(/\/+$/, '');
+    if (checkedUrl(endpoint)) return endpoint.replace(/\/+$/, '');
+    throw new TypeError('createParticipantClient: endpoint must be an https URL (http only on a loopback host).');
   }
   // Checked so that a region string cannot point the ConnectionToken at another host.
-  if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new TypeError('createParticipantClient: give a region such as "us-east-1", or an endpoint.');
-  }
-  return `https://participant.connect.${region}.amazonaws.com`;
-}
-
-function parseBody(data: unknown): unknown {
-  if (typeof data !== 'string') return data;
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function badResponse(operation: string, what: string, status: number): UploadError {
-  return new UploadError('bad-response', `${operation} returned an unexpected reply: ${what}.`, { status });
+  if (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) return `https://participant.connect.${region}.amazonaws.com`;
+  throw new TypeError('createParticipantClient: give a region such as "us-east-1", or an endpoint.');
 }
 
 /** http is allowed only on loopback hosts (the local emulator); everything else must be https. */

@@ -82,25 +82,15 @@ export interface UploadQueue {
 const DEFAULT_MAX_CONCURRENT_UPLOADS = 3;
 const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 
-/** Codes of local refusals: the file itself is not acceptable, so retrying cannot help. */
-const REJECTION_CODES: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
-  'file-empty',
-  'file-too-large',
-  'name-empty',
-  'name-too-long',
-  'name-invalid',
-  'type-not-allowed',
-  'type-mismatch',
-]);
+/** Local refusals (validation codes: file-*, name-*, type-*): the file itself is not acceptable, so retrying cannot help. */
+const isRejection = (code: UploadErrorCode): boolean => /^(file|name|type)-/.test(code);
 
-const ACTIVE: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
-  'checking',
-  'starting',
-  'uploading',
-  'retrying',
-  'refreshing',
-  'completing',
-]);
+/** Not finished yet: queued, or being checked, uploaded or waited on. */
+export const isInProgress = (status: UploadStatus): boolean => !/^(done|failed|rejected|cancelled)$/.test(status);
+/** Holding a slot: in progress and no longer queued. */
+const isActive = (status: UploadStatus): boolean => status !== 'queued' && isInProgress(status);
+/** Waiting before another try or a fresh URL. */
+export const isWaiting = (status: UploadStatus): boolean => status === 'retrying' || status === 'refreshing';
 
 interface Entry {
   item: UploadItem;
@@ -202,7 +192,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     } else if (event.type === 'checked') {
       update(entry, { contentType: event.file.contentType });
     } else {
-      const waiting = event.phase === 'retrying' || event.phase === 'refreshing';
+      const waiting = isWaiting(event.phase);
       update(entry, {
         status: event.phase,
         attempt: event.attempt,
@@ -237,7 +227,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
       (error: UploadError) => {
         if (entry.controller !== controller) return;
         entry.controller = undefined;
-        const status = REJECTION_CODES.has(error.code) ? 'rejected' : error.code === 'cancelled' ? 'cancelled' : 'failed';
+        const status = isRejection(error.code) ? 'rejected' : error.code === 'cancelled' ? 'cancelled' : 'failed';
         update(entry, { status, error, retryAt: undefined });
         pump();
         if (status !== 'cancelled') options.onError?.(error, entry.item);
@@ -249,7 +239,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   const pump = () => {
     if (destroyed) return;
     const limit = Math.max(1, options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
-    let active = entries.filter((entry) => ACTIVE.has(entry.item.status)).length;
+    let active = entries.filter((entry) => isActive(entry.item.status)).length;
     for (const entry of entries) {
       if (active >= limit) break;
       if (entry.item.status !== 'queued') continue;
@@ -293,7 +283,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     },
     cancel(id) {
       const entry = find(id);
-      if (!entry || !(entry.item.status === 'queued' || ACTIVE.has(entry.item.status))) return;
+      if (!entry || !isInProgress(entry.item.status)) return;
       stop(entry);
       update(entry, { status: 'cancelled', retryAt: undefined });
       pump();

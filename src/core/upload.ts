@@ -7,7 +7,7 @@ import {
   urlValidForAttempt,
   type RetryPolicy,
 } from './retry-policy';
-import { cancelledError, sleep, systemClock, type Clock, type Random } from './time';
+import { abortable, cancelledError, sleep, systemClock, type Clock, type Random } from './time';
 import type {
   AttachmentClient,
   ClientToken,
@@ -208,26 +208,6 @@ async function runUpload(file: Blob & { name: string }, options: UploadAttachmen
     sizeInBytes: checked.sizeInBytes,
     contentType: checked.contentType,
   };
-}
-
-/** Settles with `promise`, or rejects with `cancelled` the moment `signal` aborts, whichever comes first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelledError());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

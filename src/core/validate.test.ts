@@ -105,8 +105,7 @@ describe('checkFile: size', () => {
     const error = syncRefusal(() => checkFile({ name: 'a.pdf', size: limit + 1 }, DEFAULT_RULES));
     expect(error.code).toBe('file-too-large');
     expect(error.details).toEqual({ limit, actual: limit + 1 });
-    expect(error.message).toBe('"a.pdf" is 20971521 bytes; the limit is 20971520 bytes.');
-    expect(syncRefusal(() => checkFile({ name: 'a.pdf', size: 2 * limit }, DEFAULT_RULES)).message).toBe('"a.pdf" is 40 MiB; the limit is 20 MiB.');
+    expect(error.message).toBe('The file is 20971521 bytes; the limit is 20971520 bytes.');
   });
 
   it('applies a custom limit to real files', async () => {
@@ -115,7 +114,7 @@ describe('checkFile: size', () => {
     const error = await refusal(validateFile(sample('sample.jpg'), rules));
     expect(error.code).toBe('file-too-large');
     expect(error.details).toEqual({ limit: 135, actual: 349 });
-    expect(error.message).toBe('"sample.jpg" is 349 bytes; the limit is 135 bytes.');
+    expect(error.message).toBe('The file is 349 bytes; the limit is 135 bytes.');
   });
 });
 
@@ -132,9 +131,9 @@ describe('checkFile: name', () => {
     expect(syncRefusal(() => check(`${'😀'.repeat(253)}.txt`)).details.actual).toBe(257);
   });
 
-  it('shortens a long name in the message', () => {
+  it('keeps the name out of the message, whatever its length', () => {
     const error = syncRefusal(() => check(`${'a'.repeat(5000)}.txt`));
-    expect(error.message.length).toBeLessThan(200);
+    expect(error.message).toBe('The name is 5004 characters; the limit is 256.');
   });
 
   it('refuses an empty name', () => {
@@ -146,7 +145,7 @@ describe('checkFile: name', () => {
       const error = syncRefusal(() => check(`re${control}port.pdf`));
       expect(error.code, JSON.stringify(control)).toBe('name-invalid');
       expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-      expect(error.message).toContain(`re\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}port.pdf`);
+      expect(error.message).not.toContain('port.pdf');
     }
   });
 

@@ -1,5 +1,5 @@
 import { forwardRef, memo, useEffect, useId, useImperativeHandle, useState } from 'react';
-import type { UploadItem, UploadStatus } from '../core/queue';
+import { isInProgress, type UploadItem } from '../core/queue';
 import type { ResolvedRules } from '../core/validate';
 import { displayName } from './format';
 import {
@@ -21,24 +21,6 @@ export interface AttachmentUploaderHandle {
   addFiles(files: Iterable<File> | ArrayLike<File>): readonly UploadItem[];
   openFilePicker(): void;
 }
-
-const ACTIVE: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
-  'queued',
-  'checking',
-  'starting',
-  'uploading',
-  'retrying',
-  'refreshing',
-  'completing',
-]);
-const WITH_PERCENT: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
-  'uploading',
-  'retrying',
-  'refreshing',
-  'completing',
-  'done',
-]);
-const THUMBNAIL_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg']);
 
 /**
  * Drop, paste or pick files and upload them as Connect attachments. The zone is not itself a control: the
@@ -111,13 +93,14 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
   const name = displayName(item.name);
   const thumbnail = useThumbnail(item);
   const error = describeItemError(item, rules, messages);
-  const active = ACTIVE.has(item.status);
-  const percent =
-    item.status === 'done' ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
-  const withPercent = WITH_PERCENT.has(item.status);
+  const { status } = item;
+  const active = isInProgress(status);
+  const percent = status === 'done' ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
+  // Bytes have moved (or are about to, on a retry): the bar shows how far.
+  const withPercent = /^(uploading|retrying|refreshing|completing|done)$/.test(status);
 
   return (
-    <li className={`cau-item cau-item--${item.status}`}>
+    <li className={`cau-item cau-item--${status}`}>
       {thumbnail ? (
         <img className="cau-thumbnail" src={thumbnail} alt="" decoding="async" />
       ) : (
@@ -129,7 +112,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
         </span>
         <span className="cau-size">{messages.formatSize(item.sizeInBytes)}</span>
         <span className="cau-status">{describeStatus(item, messages, secondsLeft)}</span>
-        {active || item.status === 'done' ? (
+        {active || status === 'done' ? (
           // A native <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
           <progress
             className="cau-progress"
@@ -142,7 +125,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
               : {})}
           />
         ) : null}
-        {withPercent && item.status !== 'done' ? (
+        {withPercent && status !== 'done' ? (
           <span className="cau-percent">
             {messages.progress({
               percent,
@@ -159,7 +142,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
             {messages.cancel}
           </button>
         ) : null}
-        {item.status === 'failed' || item.status === 'cancelled' ? (
+        {status === 'failed' || status === 'cancelled' ? (
           <button type="button" className="cau-action cau-retry" aria-label={messages.retryFile({ name })} onClick={() => onRetry(item.id)}>
             {messages.retry}
           </button>
@@ -179,8 +162,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
  * rejected. Skipped where object URLs do not exist (server rendering).
  */
 function useThumbnail(item: UploadItem): string | undefined {
-  const wanted =
-    THUMBNAIL_TYPES.has(item.contentType ?? '') && item.status !== 'rejected' && typeof URL.createObjectURL === 'function';
+  const wanted = /^image\/(png|jpeg)$/.test(item.contentType ?? '') && item.status !== 'rejected' && typeof URL.createObjectURL === 'function';
   const [url, setUrl] = useState<string>();
   useEffect(() => {
     if (!wanted) return undefined;

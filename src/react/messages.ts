@@ -1,7 +1,7 @@
 import { CONNECT_ALLOWED_TYPES } from '../core/allowed-types';
 import type { UploadError, UploadErrorCode } from '../core/errors';
 import type { UploadItem, UploadStatus } from '../core/queue';
-import type { ResolvedRules } from '../core/validate';
+import { extensionOf, type ResolvedRules } from '../core/validate';
 import { isFolderPlaceholder } from './folders';
 import { formatBytes, shortName, typeLabels } from './format';
 
@@ -118,9 +118,20 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   'image/webp': 'a WebP image',
 };
 
-const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
+const RETRY_REASONS: Readonly<Record<string, string>> = {
+  network: 'Connection lost',
+  timeout: 'Connection stalled',
+  stalled: 'Connection stalled',
+  throttled: 'Service busy',
+  server: 'Service error',
+  'url-expired': 'Upload link expired',
+};
 
-const couldNotSend = (name: string, why: string) => `“${name}” could not be sent: ${why}`;
+/** The sentence for a failure after the file was accepted: the same opening, the reason varies. */
+const couldNotSend =
+  (why: string) =>
+  ({ name }: ErrorFacts) =>
+    `“${name}” could not be sent: ${why}`;
 
 export const defaultMessages: AttachmentUploaderMessages = {
   dropPrompt: 'Drop or paste files here.',
@@ -150,23 +161,7 @@ export const defaultMessages: AttachmentUploaderMessages = {
   progress: ({ percent, sent, total }) => `${percent} % · ${sent} of ${total}`,
   progressValue: ({ percent }) => `${percent} %`,
   progressLabel: ({ name }) => `Upload progress of ${name}`,
-  retryReason: (code) => {
-    switch (code) {
-      case 'network':
-        return 'Connection lost';
-      case 'timeout':
-      case 'stalled':
-        return 'Connection stalled';
-      case 'throttled':
-        return 'Service busy';
-      case 'server':
-        return 'Service error';
-      case 'url-expired':
-        return 'Upload link expired';
-      default:
-        return 'Interrupted';
-    }
-  },
+  retryReason: (code) => RETRY_REASONS[code ?? ''] ?? 'Interrupted',
   retrying: ({ reason, seconds }) => (seconds > 0 ? `${reason} — retrying in ${seconds} s` : `${reason} — retrying now`),
   refreshing: ({ reason, seconds }) =>
     seconds > 0 ? `${reason} — getting a new upload link in ${seconds} s` : `${reason} — getting a new upload link`,
@@ -192,24 +187,24 @@ export const defaultMessages: AttachmentUploaderMessages = {
       detectedType
         ? `“${name}” is not ${expectedType ?? 'what its name says'}: its content looks like ${detectedType}.`
         : `“${name}” is not ${expectedType ?? 'what its name says'}: its content does not match its extension.`,
-    'access-denied': ({ name }) => couldNotSend(name, 'sending files is not allowed in this conversation (it may have ended).'),
-    'quota-exceeded': ({ name }) => couldNotSend(name, 'this conversation has reached its limit of attachments.'),
-    throttled: ({ name }) => couldNotSend(name, 'the service is busy. Try again in a moment.'),
-    validation: ({ name }) => couldNotSend(name, 'the service refused it.'),
-    conflict: ({ name }) => couldNotSend(name, 'it is already being uploaded.'),
-    server: ({ name }) => couldNotSend(name, 'the service had a problem. Try again.'),
-    'bad-response': ({ name }) => couldNotSend(name, 'the service gave an unexpected answer.'),
-    network: ({ name }) => couldNotSend(name, 'the connection was lost. Check your connection and try again.'),
-    timeout: ({ name }) => couldNotSend(name, 'the service took too long to answer.'),
-    stalled: ({ name }) => couldNotSend(name, 'the upload stopped making progress.'),
-    'url-expired': ({ name }) => couldNotSend(name, 'the upload link kept expiring.'),
-    'signature-mismatch': ({ name }) => couldNotSend(name, 'the storage service refused the upload (signature mismatch).'),
-    'upload-failed': ({ name }) => couldNotSend(name, 'the storage service refused the upload.'),
+    'access-denied': couldNotSend('sending files is not allowed in this conversation (it may have ended).'),
+    'quota-exceeded': couldNotSend('this conversation has reached its limit of attachments.'),
+    throttled: couldNotSend('the service is busy. Try again in a moment.'),
+    validation: couldNotSend('the service refused it.'),
+    conflict: couldNotSend('it is already being uploaded.'),
+    server: couldNotSend('the service had a problem. Try again.'),
+    'bad-response': couldNotSend('the service gave an unexpected answer.'),
+    network: couldNotSend('the connection was lost. Check your connection and try again.'),
+    timeout: couldNotSend('the service took too long to answer.'),
+    stalled: couldNotSend('the upload stopped making progress.'),
+    'url-expired': couldNotSend('the upload link kept expiring.'),
+    'signature-mismatch': couldNotSend('the storage service refused the upload (signature mismatch).'),
+    'upload-failed': couldNotSend('the storage service refused the upload.'),
     cancelled: ({ name }) => `The upload of “${name}” was cancelled.`,
   },
   folder: ({ name }) => `“${name}” is a folder. Open it and add the files inside instead.`,
   onlyOneFile: ({ ignored }) =>
-    `Only one file can be added at a time: ${ignored} ${plural(ignored, 'other file was', 'other files were')} left out.`,
+    `Only one file can be added at a time: ${ignored} other ${ignored === 1 ? 'file was' : 'files were'} left out.`,
   announceStarted: ({ name }) => `Uploading ${name}.`,
   announceHalfway: ({ name }) => `${name}: half uploaded.`,
   announceRetrying: ({ name, reason }) => `${name}: ${reason}, will retry.`,
@@ -245,18 +240,24 @@ export function describeError(
   rules: ResolvedRules,
   messages: AttachmentUploaderMessages,
 ): string {
-  const { details } = error;
-  const extension = details.extension ?? extensionOf(fileName);
+  const { code, details } = error;
+  const { extension = extensionOf(fileName), detectedType, limit, actual } = details;
   const expected = CONNECT_ALLOWED_TYPES.find((type) => type.extensions.includes(extension));
   const facts: ErrorFacts = {
     name: shortName(fileName),
     extension,
     allowedTypes: messages.list(typeLabels(rules)),
-    ...(expected ? { expectedType: messages.typeName(expected.mime) } : {}),
-    ...(details.detectedType ? { detectedType: messages.typeName(details.detectedType) } : {}),
-    ...measures(error, messages),
+    expectedType: expected && messages.typeName(expected.mime),
+    detectedType: detectedType && messages.typeName(detectedType),
   };
-  return messages.errors[error.code](facts);
+  if (limit !== undefined && actual !== undefined) {
+    const size = (exact?: boolean) => [messages.formatSize(limit, exact), messages.formatSize(actual, exact)];
+    // One byte over 20 MB still rounds to "20 MB": then both in bytes, so the sentence makes sense.
+    const [limitText, actualText] =
+      code !== 'file-too-large' ? [String(limit), String(actual)] : size()[0] === size()[1] ? size(true) : size();
+    Object.assign(facts, { limit: limitText, actual: actualText });
+  }
+  return messages.errors[code](facts);
 }
 
 /** What went wrong with an item that failed or was rejected, or undefined when nothing did. */
@@ -284,19 +285,4 @@ export function describeStatus(item: UploadItem, messages: AttachmentUploaderMes
   if (!waiting) return messages.status[item.status];
   const facts = { reason: messages.retryReason(item.error?.code), seconds: secondsLeft };
   return item.status === 'retrying' ? messages.retrying(facts) : messages.refreshing(facts);
-}
-
-function measures(error: UploadError, messages: AttachmentUploaderMessages): Pick<ErrorFacts, 'limit' | 'actual'> {
-  const { limit, actual } = error.details;
-  if (limit === undefined || actual === undefined) return {};
-  if (error.code !== 'file-too-large') return { limit: String(limit), actual: String(actual) };
-  const [limitText, actualText] = [messages.formatSize(limit), messages.formatSize(actual)];
-  if (limitText !== actualText) return { limit: limitText, actual: actualText };
-  // One byte over 20 MB still rounds to "20 MB": then both in bytes, so the sentence makes sense.
-  return { limit: messages.formatSize(limit, true), actual: messages.formatSize(actual, true) };
-}
-
-function extensionOf(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(dot).toLowerCase() : '';
 }

@@ -16,6 +16,8 @@ import type { UploadError } from '../core/errors';
 import type { PutFunction } from '../core/put';
 import {
   createUploadQueue,
+  isInProgress,
+  isWaiting,
   type UploadItem,
   type UploadQueue,
   type UploadQueueOptions,
@@ -123,18 +125,11 @@ export interface UseAttachmentUploaderResult {
   getButtonProps(): ButtonProps;
 }
 
-const WAITING: ReadonlySet<UploadStatus> = new Set<UploadStatus>(['retrying', 'refreshing']);
-const IN_PROGRESS: ReadonlySet<UploadStatus> = new Set<UploadStatus>([
-  'queued',
-  'checking',
-  'starting',
-  'uploading',
-  'retrying',
-  'refreshing',
-  'completing',
-]);
-
 type EngineOptions = Omit<UploadQueueOptions, 'onUploaded' | 'onError'>;
+type Override = AttachmentUploaderMessagesOverride | undefined;
+type AnyHandler = (event: never) => void;
+
+const ROOT_EVENTS = ['onDragEnter', 'onDragOver', 'onDragLeave', 'onDrop', 'onPaste'] as const;
 
 /**
  * The headless uploader: a queue created once per component instance and bound with `useSyncExternalStore`,
@@ -142,27 +137,18 @@ type EngineOptions = Omit<UploadQueueOptions, 'onUploaded' | 'onError'>;
  * that opens it (react-dropzone style), so hosts can draw their own UI.
  */
 export function useAttachmentUploader(options: UseAttachmentUploaderOptions): UseAttachmentUploaderResult {
-  const {
-    client,
-    accept,
-    maxFileSizeBytes,
-    multiple = true,
-    disabled = false,
-    preventDropOnDocument = true,
-    clock = systemClock,
-  } = options;
+  const { accept, maxFileSizeBytes, multiple = true, disabled = false, preventDropOnDocument = true, clock = systemClock } = options;
 
   const messages = useStableMessages(options.messages);
   const acceptKey = accept?.join('\n');
   const rules = useMemo(
-    () => resolveRules({ accept: acceptKey ? acceptKey.split('\n') : undefined, maxFileSizeBytes }),
+    () => resolveRules({ accept: acceptKey?.split('\n'), maxFileSizeBytes }),
     [acceptKey, maxFileSizeBytes],
   );
-  const operations = useMutationOperations(options.queryClient);
-  const engine = definedOnly<EngineOptions>({
-    client,
+  const engine: EngineOptions = {
+    client: options.client,
     rules,
-    operations,
+    operations: useMutationOperations(options.queryClient),
     retryPolicy: options.retryPolicy,
     maxConcurrentUploads: options.maxConcurrentUploads,
     put: options.put,
@@ -170,7 +156,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     random: options.random,
     createClientToken: options.createClientToken,
     progressIntervalMs: options.progressIntervalMs,
-  });
+  };
 
   // The latest callbacks and values, read when events happen (the queue keeps stable wrappers).
   const latest = useRef({ options, engine, messages, multiple, disabled });
@@ -185,20 +171,11 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       onError: (error, item) => latest.current.options.onError?.(error, item.file, item),
     }),
   );
+  // Options from new props reach the queue after commit; uploads already running keep theirs.
+  useEffect(() => queue.setOptions(engine));
 
-  // Options from new props go to the queue after commit, and only those that changed.
-  const applied = useRef<{ queue: UploadQueue; engine: EngineOptions } | null>(null);
-  useEffect(() => {
-    if (applied.current?.queue === queue) {
-      const patch = changedOptions(applied.current.engine, engine);
-      if (patch) queue.setOptions(patch);
-    }
-    applied.current = { queue, engine };
-  });
-
-  const subscribe = useCallback((listener: () => void) => queue.subscribe(listener), [queue]);
-  const getState = useCallback(() => queue.getState(), [queue]);
-  const state = useSyncExternalStore(subscribe, getState, getState);
+  // The queue's methods are closures, stable for its lifetime.
+  const state = useSyncExternalStore(queue.subscribe, queue.getState, queue.getState);
 
   const [announcement, setAnnouncement] = useState('');
   useAnnouncements(state.items, rules, messages, setAnnouncement);
@@ -213,7 +190,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   const addGestureFiles = useCallback(
     (files: readonly File[]) => {
       const { multiple: several, disabled: off, messages: words } = latest.current;
-      if (off || files.length === 0) return;
+      if (off || !files.length) return;
       if (!several && files.length > 1) setAnnouncement(words.onlyOneFile({ ignored: files.length - 1 }));
       queue.add(several ? files : files.slice(0, 1));
     },
@@ -224,19 +201,16 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     if (!preventDropOnDocument) return undefined;
     const guard = (event: globalThis.DragEvent) => {
       const target = event.target instanceof Node ? event.target : null;
-      if (!hasFiles(event.dataTransfer) || rootNode.current?.contains(target)) return;
-      event.preventDefault();
+      if (hasFiles(event.dataTransfer) && !rootNode.current?.contains(target)) event.preventDefault();
     };
-    document.addEventListener('dragover', guard);
-    document.addEventListener('drop', guard);
+    for (const type of ['dragover', 'drop']) document.addEventListener(type, guard as EventListener);
     return () => {
-      document.removeEventListener('dragover', guard);
-      document.removeEventListener('drop', guard);
+      for (const type of ['dragover', 'drop']) document.removeEventListener(type, guard as EventListener);
     };
   }, [preventDropOnDocument]);
 
-  const ownRootHandlers = useMemo<Required<RootHandlers>>(
-    () => ({
+  const getRootProps = useMemo(() => {
+    const own: Required<RootHandlers> = {
       onDragEnter: (event) => {
         if (!hasFiles(event.dataTransfer)) return;
         event.preventDefault();
@@ -253,11 +227,10 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       onDragLeave: (event) => {
         if (!hasFiles(event.dataTransfer)) return;
         // Entering a child fires enter(child) before leave(parent): the zone is left when no target remains.
-        const root = rootNode.current;
         dragTargets.current = dragTargets.current.filter(
-          (target) => target !== event.target && target instanceof Node && root?.contains(target) === true,
+          (target) => target !== event.target && target instanceof Node && rootNode.current?.contains(target) === true,
         );
-        if (dragTargets.current.length === 0) setDragActive(false);
+        if (!dragTargets.current.length) setDragActive(false);
       },
       onDrop: (event) => {
         if (!hasFiles(event.dataTransfer)) return;
@@ -268,47 +241,38 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       },
       onPaste: (event) => {
         const files = transferredFiles(event.clipboardData);
-        if (files.length === 0 || latest.current.disabled) return;
+        if (!files.length || latest.current.disabled) return;
         // Files only: pasted text keeps its normal behaviour.
         event.preventDefault();
         addGestureFiles(files);
       },
-    }),
-    [addGestureFiles],
-  );
+    };
+    const ref = (node: HTMLElement | null) => {
+      rootNode.current = node;
+    };
+    // The host's handlers run first, then ours.
+    return <P extends RootHandlers>(props?: P): Omit<P, keyof RootProps> & RootProps => {
+      const merged: Record<string, unknown> = { ...props, ref };
+      for (const key of ROOT_EVENTS) {
+        const theirs = props?.[key] as AnyHandler | undefined;
+        const ours = own[key] as AnyHandler;
+        merged[key] = theirs ? (event: never) => (theirs(event), ours(event)) : ours;
+      }
+      return merged as Omit<P, keyof RootProps> & RootProps;
+    };
+  }, [addGestureFiles]);
 
-  const setRootNode = useCallback((node: HTMLElement | null) => {
-    rootNode.current = node;
-  }, []);
-  const setInputNode = useCallback((node: HTMLInputElement | null) => {
-    inputNode.current = node;
-  }, []);
+  const acceptValue = useMemo(() => acceptAttribute(rules), [rules]);
 
   const openFilePicker = useCallback(() => {
     if (!latest.current.disabled) inputNode.current?.click();
   }, []);
 
-  const getRootProps = useCallback(
-    <P extends RootHandlers>(props?: P): Omit<P, keyof RootProps> & RootProps => {
-      const own = ownRootHandlers;
-      return {
-        ...(props as P),
-        ref: setRootNode,
-        onDragEnter: chain(props?.onDragEnter, own.onDragEnter),
-        onDragOver: chain(props?.onDragOver, own.onDragOver),
-        onDragLeave: chain(props?.onDragLeave, own.onDragLeave),
-        onDrop: chain(props?.onDrop, own.onDrop),
-        onPaste: chain(props?.onPaste, own.onPaste),
-      };
-    },
-    [ownRootHandlers, setRootNode],
-  );
-
-  const acceptValue = useMemo(() => acceptAttribute(rules), [rules]);
-
   const getInputProps = useCallback(
     (): InputProps => ({
-      ref: setInputNode,
+      ref: (node) => {
+        inputNode.current = node;
+      },
       type: 'file',
       hidden: true,
       tabIndex: -1,
@@ -323,7 +287,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
         addGestureFiles(files);
       },
     }),
-    [acceptValue, addGestureFiles, disabled, multiple, setInputNode],
+    [acceptValue, addGestureFiles, disabled, multiple],
   );
 
   const getButtonProps = useCallback(
@@ -331,26 +295,19 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     [disabled, openFilePicker],
   );
 
-  const addFiles = useCallback((files: Iterable<File> | ArrayLike<File>) => queue.add(files), [queue]);
-  const cancel = useCallback((id: string) => queue.cancel(id), [queue]);
-  const retry = useCallback((id: string) => queue.retry(id), [queue]);
-  const remove = useCallback((id: string) => queue.remove(id), [queue]);
-
   return {
-    items: state.items,
-    totalBytes: state.totalBytes,
-    bytesSent: state.bytesSent,
-    isUploading: state.items.some((item) => IN_PROGRESS.has(item.status)),
+    ...state,
+    isUploading: state.items.some((item) => isInProgress(item.status)),
     isDragActive,
     rules,
     accept: acceptValue,
     messages,
     announcement,
     now,
-    addFiles,
-    cancel,
-    retry,
-    remove,
+    addFiles: queue.add,
+    cancel: queue.cancel,
+    retry: queue.retry,
+    remove: queue.remove,
     openFilePicker,
     getRootProps,
     getInputProps,
@@ -380,25 +337,17 @@ function useQueue(create: () => UploadQueue): UploadQueue {
 }
 
 /** The merged messages, kept identical while the override's entries are, so memoized rows skip re-rendering. */
-function useStableMessages(override: AttachmentUploaderMessagesOverride | undefined): AttachmentUploaderMessages {
-  const cache = useRef<{ override: AttachmentUploaderMessagesOverride | undefined; merged: AttachmentUploaderMessages }>(
-    null,
-  );
-  if (!cache.current || !sameOverride(cache.current.override, override)) {
+function useStableMessages(override: Override): AttachmentUploaderMessages {
+  const cache = useRef<{ override: Override; merged: AttachmentUploaderMessages }>(null);
+  const parts = (o: Override = {}) => [{ ...o, status: undefined, errors: undefined }, o.status ?? {}, o.errors ?? {}];
+  const previous = cache.current && parts(cache.current.override);
+  if (!previous || !parts(override).every((part, i) => shallowEqual(part, previous[i] ?? {}))) {
     cache.current = { override, merged: mergeMessages(override) };
   }
-  return cache.current.merged;
+  return cache.current!.merged;
 }
 
-function sameOverride(a: AttachmentUploaderMessagesOverride | undefined, b: AttachmentUploaderMessagesOverride | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  return (
-    shallowEqual({ ...a, status: undefined, errors: undefined }, { ...b, status: undefined, errors: undefined }) &&
-    shallowEqual(a.status ?? {}, b.status ?? {}) &&
-    shallowEqual(a.errors ?? {}, b.errors ?? {})
-  );
-}
+type Seen = { status: UploadStatus; started: boolean; halfway: boolean };
 
 /**
  * Milestones and outcomes in words for the live region: started, half uploaded, waiting to retry, done, failed,
@@ -410,42 +359,38 @@ function useAnnouncements(
   messages: AttachmentUploaderMessages,
   announce: (text: string) => void,
 ): void {
-  const seen = useRef(new Map<string, { status: UploadStatus; started: boolean; halfway: boolean }>());
+  const seen = useRef(new Map<string, Seen>());
   useEffect(() => {
     const lines: string[] = [];
-    const next = new Map<string, { status: UploadStatus; started: boolean; halfway: boolean }>();
+    const next = new Map<string, Seen>();
     for (const item of items) {
+      const { status } = item;
       const previous = seen.current.get(item.id);
       // A retried item starts over: its milestones may be announced again.
-      const fresh = item.status === 'queued';
-      let started = !fresh && (previous?.started ?? false);
-      let halfway = !fresh && (previous?.halfway ?? false);
+      const fresh = status === 'queued';
+      let started = !fresh && !!previous?.started;
+      let halfway = !fresh && !!previous?.halfway;
       const name = displayName(item.name);
-      if (previous?.status !== item.status) {
+      if (previous?.status !== status) {
         const reason = describeItemError(item, rules, messages) ?? '';
-        if (item.status === 'uploading' && !started) {
+        if (status === 'uploading' && !started) {
           lines.push(messages.announceStarted({ name }));
           started = true;
-        } else if (WAITING.has(item.status) && !(previous && WAITING.has(previous.status))) {
+        } else if (isWaiting(status) && !(previous && isWaiting(previous.status))) {
           lines.push(messages.announceRetrying({ name, reason: messages.retryReason(item.error?.code) }));
-        } else if (item.status === 'done') {
-          lines.push(messages.announceDone({ name }));
-        } else if (item.status === 'failed') {
-          lines.push(messages.announceFailed({ reason }));
-        } else if (item.status === 'rejected') {
-          lines.push(messages.announceRejected({ reason }));
-        } else if (item.status === 'cancelled') {
-          lines.push(messages.announceCancelled({ name }));
-        }
+        } else if (status === 'done') lines.push(messages.announceDone({ name }));
+        else if (status === 'failed') lines.push(messages.announceFailed({ reason }));
+        else if (status === 'rejected') lines.push(messages.announceRejected({ reason }));
+        else if (status === 'cancelled') lines.push(messages.announceCancelled({ name }));
       }
-      if (item.status === 'uploading' && !halfway && item.bytesSent * 2 >= item.sizeInBytes) {
+      if (status === 'uploading' && !halfway && item.bytesSent * 2 >= item.sizeInBytes) {
         lines.push(messages.announceHalfway({ name }));
         halfway = true;
       }
-      next.set(item.id, { status: item.status, started, halfway });
+      next.set(item.id, { status, started, halfway });
     }
     seen.current = next;
-    if (lines.length > 0) announce(lines.join(' '));
+    if (lines.length) announce(lines.join(' '));
   }, [items, rules, messages, announce]);
 }
 
@@ -456,14 +401,12 @@ function useAnnouncements(
 function useCountdownClock(items: readonly UploadItem[], clock: Clock): number {
   const [tick, forceRender] = useReducer((count: number) => count + 1, 0);
   const now = clock.now();
-  let delay: number | undefined;
-  for (const item of items) {
-    if (!WAITING.has(item.status) || item.retryAt === undefined || item.retryAt <= now) continue;
-    const untilNextSecond = (item.retryAt - now) % 1000 || 1000;
-    delay = delay === undefined ? untilNextSecond : Math.min(delay, untilNextSecond);
+  let delay = Infinity;
+  for (const { status, retryAt } of items) {
+    if (isWaiting(status) && retryAt !== undefined && retryAt > now) delay = Math.min(delay, (retryAt - now) % 1000 || 1000);
   }
   useEffect(() => {
-    if (delay === undefined) return undefined;
+    if (delay === Infinity) return undefined;
     const handle = clock.setTimeout(forceRender, delay);
     return () => clock.clearTimeout(handle);
   }, [clock, delay, items, tick]);
@@ -472,53 +415,21 @@ function useCountdownClock(items: readonly UploadItem[], clock: Clock): number {
 
 function hasFiles(transfer: DataTransfer | null): transfer is DataTransfer {
   // `types` is a DOMStringList in old browsers: Array.from reads both.
-  return transfer !== null && Array.from(transfer.types ?? []).includes('Files');
+  return Array.from(transfer?.types ?? []).includes('Files');
 }
 
 /** The files of a drop or paste; a folder becomes a placeholder that is refused with a clear message. */
 function transferredFiles(transfer: DataTransfer | null): File[] {
-  if (!transfer) return [];
-  const entries = Array.from(transfer.items ?? []).filter((item) => item.kind === 'file');
-  if (entries.length === 0) return Array.from(transfer.files ?? []);
+  const entries = Array.from(transfer?.items ?? []).filter((item) => item.kind === 'file');
+  if (!entries.length) return Array.from(transfer?.files ?? []);
   const files: File[] = [];
   for (const entry of entries) {
     const file = entry.getAsFile();
-    const fsEntry = typeof entry.webkitGetAsEntry === 'function' ? entry.webkitGetAsEntry() : null;
+    const fsEntry = entry.webkitGetAsEntry?.();
     if (fsEntry?.isDirectory) files.push(folderPlaceholder(file?.name ?? fsEntry.name));
     else if (file) files.push(file);
   }
   return files;
-}
-
-function chain<E>(first: Handler<E>, second: (event: E) => void): (event: E) => void {
-  if (!first) return second;
-  return (event) => {
-    first(event);
-    second(event);
-  };
-}
-
-function definedOnly<T extends object>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
-}
-
-/** The entries of `next` that differ from `previous` (retry policies compared by value), or undefined. */
-function changedOptions(previous: EngineOptions, next: EngineOptions): Partial<EngineOptions> | undefined {
-  const patch: Record<string, unknown> = {};
-  let any = false;
-  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof EngineOptions>;
-  for (const key of keys) {
-    const [before, after] = [previous[key], next[key]];
-    const same =
-      key === 'retryPolicy'
-        ? shallowEqual(previous.retryPolicy ?? {}, next.retryPolicy ?? {})
-        : Object.is(before, after);
-    if (!same) {
-      patch[key] = after;
-      any = true;
-    }
-  }
-  return any ? (patch as Partial<EngineOptions>) : undefined;
 }
 
 function shallowEqual(a: object, b: object): boolean {

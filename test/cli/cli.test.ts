@@ -101,7 +101,7 @@ describe('connect-attachment (src/cli/main.ts)', () => {
     expect(outcome.status).toBe(1);
     expect(outcome.stdout).toBe('');
     expect(outcome.stderr).toContain(
-      `connect-attachment: ${SAMPLES}/hostile/exe-as.pdf: "exe-as.pdf" is not a real .pdf file (its content is application/x-msdownload).\n`,
+      `connect-attachment: ${SAMPLES}/hostile/exe-as.pdf: Not a real .pdf file: its content is application/x-msdownload.\n`,
     );
     expect(outcome.stderr).not.toContain(chat.connectionToken);
     expect(emulator.contactState(chat.contactId).calls.startAttachmentUpload).toBe(0);
