@@ -4,9 +4,9 @@ import react from '@vitejs/plugin-react';
 import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vite';
 
-// The library build: one ESM entry, peers left to the host, the stylesheet shipped as a plain file
-// (`connect-attachment-uploader/styles.css`) so nothing injects <style> at run time (strict CSP).
-const peers = [/^react($|\/)/, /^react-dom($|\/)/, /^@tanstack\/react-query($|\/)/, /^axios($|\/)/];
+// The library build: ESM entries (the main one, and `attached-files` for the agent side), peers left to the host,
+// the stylesheet shipped as a plain file (`connect-attachment-uploader/styles.css`) so nothing injects <style> at run time (strict CSP).
+const peers = [/^react($|\/)/, /^react-dom($|\/)/, /^@tanstack\/react-query($|\/)/, /^axios($|\/)/, /^@aws-sdk\//];
 
 /**
  * A relative specifier as Node's ESM resolution needs it: hosts type-checking with `moduleResolution: node16`
@@ -92,7 +92,7 @@ export default defineConfig({
     // No maps: they would point at src/, which is not shipped; unminified output stays readable to debug.
     sourcemap: false,
     minify: false,
-    lib: { entry: { index: 'src/index.ts' }, formats: ['es'] },
+    lib: { entry: { index: 'src/index.ts', 'attached-files': 'src/attached-files/index.ts' }, formats: ['es'] },
     rollupOptions: { external: (id) => peers.some((peer) => peer.test(id)) },
   },
 });

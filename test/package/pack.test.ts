@@ -208,7 +208,7 @@ describe('the npm tarball', () => {
   it('holds the built library, its types, the stylesheet and the README, and nothing else', () => {
     const paths = packed.files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/styles.css', 'dist/types/index.d.ts']));
-    const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index|cli)\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
+    const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index|cli|attached-files)\.js|dist\/[\w-]+-[\w-]{8}\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
     for (const path of paths) {
       expect(path, 'an unexpected file').toMatch(shipped);
       expect(path, 'no tests').not.toMatch(/\.(test|spec|stories)\.[cm]?[jt]sx?$|(^|\/)(test|e2e|fixtures)\//);
