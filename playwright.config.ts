@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './e2e/chromium';
 
 // Browser tests against the real demo (src/demo/server.ts: the emulator, the production build, the strict CSP),
 // in Debian's Chromium: no browser is ever downloaded. e2e/global-setup.ts starts the server on a free port.
@@ -19,17 +20,6 @@ export default defineConfig({
     // No traces: they would store request headers, the ConnectionToken among them.
     trace: 'off',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

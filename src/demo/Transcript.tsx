@@ -33,7 +33,7 @@ export function Transcript({
   /** False once the chat ended: the ConnectionToken no longer opens GetAttachment. */
   canDownload: boolean;
 }) {
-  const list = useRef<HTMLOListElement>(null);
+  const list = useRef<HTMLDivElement>(null);
   useEffect(() => {
     // Keep the newest item in view, as chat windows do.
     const node = list.current;
@@ -41,32 +41,35 @@ export function Transcript({
   }, [items]);
 
   return (
-    // role="log": a polite live region, so new messages are read out as they arrive.
-    <ol ref={list} className="demo-transcript" role="log" aria-label="Transcript">
-      {items.flatMap((item) => {
-        const who = displayName(item.displayName ?? 'Someone');
-        if (item.type === 'EVENT') {
-          const words = EVENT_WORDS[item.contentType];
-          return words ? [
-            <li key={item.id} className="demo-item demo-item--event">
-              {words(who)}
+    // role="log": a polite live region, so new messages are read out as they arrive. On a wrapper, not the list:
+    // a list given another role leaves its items orphaned for assistive technology.
+    <div ref={list} className="demo-transcript" role="log" aria-label="Transcript">
+      <ol className="demo-transcript-list">
+        {items.flatMap((item) => {
+          const who = displayName(item.displayName ?? 'Someone');
+          if (item.type === 'EVENT') {
+            const words = EVENT_WORDS[item.contentType];
+            return words ? [
+              <li key={item.id} className="demo-item demo-item--event">
+                {words(who)}
+              </li>,
+            ] : [];
+          }
+          if (item.type === 'ATTACHMENT') {
+            return item.attachments.map((attachment) => (
+              <AttachmentEntry key={`${item.id}/${attachment.attachmentId}`} who={who} time={item.time} attachment={attachment} client={client} canDownload={canDownload} />
+            ));
+          }
+          if (item.content === undefined) return [];
+          return [
+            <li key={item.id} className="demo-item demo-item--message">
+              <Meta who={who} time={item.time} />
+              <p className="demo-text">{item.content}</p>
             </li>,
-          ] : [];
-        }
-        if (item.type === 'ATTACHMENT') {
-          return item.attachments.map((attachment) => (
-            <AttachmentEntry key={`${item.id}/${attachment.attachmentId}`} who={who} time={item.time} attachment={attachment} client={client} canDownload={canDownload} />
-          ));
-        }
-        if (item.content === undefined) return [];
-        return [
-          <li key={item.id} className="demo-item demo-item--message">
-            <Meta who={who} time={item.time} />
-            <p className="demo-text">{item.content}</p>
-          </li>,
-        ];
-      })}
-    </ol>
+          ];
+        })}
+      </ol>
+    </div>
   );
 }
 
