@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
+import { chromiumLaunchOptions } from '../e2e/chromium';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { buildPage, servePage, type PageServer } from './page-server';
 import { cpuDelta, cpuTimes, usedHeapBytes, type CpuTimes } from './probes';
@@ -19,15 +20,6 @@ import { measureBundle } from './size';
 import { GiB, MiB, formatBytes } from './stats';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** The uploader's default; the reference batch runs at the same concurrency. */
 const DEFAULT_CONCURRENCY = 3;
 const SINGLE_METHODS: readonly Method[] = ['xhr', 'ours', 'fetch'];
@@ -311,7 +303,7 @@ async function main(): Promise<void> {
       scanAttachment: () => 'APPROVED',
     });
     const chat = await emulator.startChat();
-    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const page = await browser.newPage({ reducedMotion: reducedMotion ? 'reduce' : 'no-preference' });
     page.on('pageerror', (error) => log(`page error: ${error.message}`));
     await page.goto(server.url);

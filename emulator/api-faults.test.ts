@@ -5,32 +5,22 @@ import {
   GetAttachmentCommand,
   GetTranscriptCommand,
   InternalServerException,
-  StartAttachmentUploadCommand,
   ThrottlingException,
   ValidationException,
   AccessDeniedException,
   type ConnectParticipantClient,
 } from '@aws-sdk/client-connectparticipant';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSession } from './connect';
 import type { ContactSnapshot } from './control';
 import { startEmulator, type Emulator } from './server';
-import { participantClient, putObject, rawCall } from './test-support';
+import { attachToChat, participantClient, putObject, rawCall, sharedEmulator, startAttachment } from './test-support';
 
-let emulator: Emulator;
-let participant: ConnectParticipantClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  participant = participantClient(emulator);
-});
-afterAll(async () => {
-  await emulator?.close();
-});
+const env = sharedEmulator();
 
 /** The control endpoint, over HTTP as browser tests and the demo use it. */
 async function control(path: string, method = 'POST', body?: unknown): Promise<{ status: number; errorType: string | null; json: unknown }> {
-  const reply = await rawCall(emulator, `/_emulator${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const reply = await rawCall(env.emulator, `/_emulator${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: reply.status, errorType: reply.errorType, json: JSON.parse(reply.body) };
 }
 
@@ -42,16 +32,7 @@ async function chatOverHttp(): Promise<ChatSession> {
 
 const setFaults = (contactId: string, faults: unknown) => control(`/contacts/${contactId}/faults`, 'POST', faults);
 
-const start = (connectionToken: string, clientToken?: string, client = participant) =>
-  client.send(
-    new StartAttachmentUploadCommand({
-      ConnectionToken: connectionToken,
-      AttachmentName: 'notes.txt',
-      AttachmentSizeInBytes: 5,
-      ContentType: 'text/plain',
-      ...(clientToken === undefined ? {} : { ClientToken: clientToken }),
-    }),
-  );
+const start = (connectionToken: string, clientToken?: string, client = env.participant) => startAttachment(client, connectionToken, { clientToken });
 
 const body = new TextEncoder().encode('hello');
 
@@ -67,7 +48,7 @@ describe('the control endpoint', () => {
     expect((await setFaults(a.contactId, { throttleStart: { count: 2, retryAfterSeconds: 0 } })).status).toBe(200);
     await expect(start(b.connectionToken)).resolves.toHaveProperty('AttachmentId');
 
-    const raw = await rawCall(emulator, '/participant/start-attachment-upload', {
+    const raw = await rawCall(env.emulator, '/participant/start-attachment-upload', {
       headers: { 'x-amz-bearer': a.connectionToken },
       body: JSON.stringify({ AttachmentName: 'a.txt', AttachmentSizeInBytes: 1, ContentType: 'text/plain', ClientToken: 'x' }),
     });
@@ -76,7 +57,7 @@ describe('the control endpoint', () => {
     expect(raw.headers.get('retry-after')).toBe('0');
 
     // One throttle left: the SDK's standard retry (3 attempts) absorbs it.
-    const retried = await start(a.connectionToken, undefined, participantClient(emulator, 3));
+    const retried = await start(a.connectionToken, undefined, participantClient(env.emulator, 3));
     expect(retried.$metadata.attempts).toBe(2);
     const state = (await control(`/contacts/${a.contactId}`, 'GET')).json as ContactSnapshot;
     expect(state.calls.startAttachmentUpload).toBe(3);
@@ -95,10 +76,10 @@ describe('the control endpoint', () => {
     const reply = await start(chat.connectionToken);
     await putObject(reply.UploadMetadata?.Url ?? '', reply.UploadMetadata?.HeadersToInclude ?? {}, body);
     const complete = () =>
-      participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: chat.connectionToken, AttachmentIds: [reply.AttachmentId ?? ''] }));
+      env.participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: chat.connectionToken, AttachmentIds: [reply.AttachmentId ?? ''] }));
     await expect(complete()).rejects.toBeInstanceOf(ConflictException);
     await expect(complete()).resolves.toBeDefined();
-    const state = emulator.contactState(chat.contactId);
+    const state = env.emulator.contactState(chat.contactId);
     expect(state.calls).toEqual({ startAttachmentUpload: 3, completeAttachmentUpload: 2, getAttachment: 0 });
   });
 
@@ -121,7 +102,7 @@ describe('the control endpoint', () => {
     await setFaults(chat.contactId, { malformedStart: { count: 1, kind: 'forbidden-headers' } });
     const forbidden = await start(chat.connectionToken);
     const headers = forbidden.UploadMetadata?.HeadersToInclude ?? {};
-    expect(headers['Host']).toBe(new URL(emulator.s3Endpoint).host);
+    expect(headers['Host']).toBe(new URL(env.emulator.s3Endpoint).host);
     // A browser drops Host and Connection (they are not signed): the PUT still succeeds without them.
     const { Host: _host, Connection: _connection, ...browserSafe } = headers;
     expect((await putObject(forbidden.UploadMetadata?.Url ?? '', browserSafe, body)).status).toBe(200);
@@ -131,7 +112,7 @@ describe('the control endpoint', () => {
     const chat = await chatOverHttp();
     await setFaults(chat.contactId, { expireConnectionTokens: true });
     await expect(start(chat.connectionToken)).rejects.toBeInstanceOf(AccessDeniedException);
-    const fresh = await participant.send(
+    const fresh = await env.participant.send(
       new CreateParticipantConnectionCommand({ ParticipantToken: chat.participantToken, Type: ['CONNECTION_CREDENTIALS'] }),
     );
     await expect(start(fresh.ConnectionCredentials?.ConnectionToken ?? '')).resolves.toHaveProperty('AttachmentId');
@@ -192,20 +173,17 @@ describe('the control endpoint', () => {
 describe('attachment status (the malware-scan hook)', () => {
   async function completedAttachment(target: Emulator, client: ConnectParticipantClient) {
     const chat = await target.startChat();
-    const reply = await start(chat.connectionToken, undefined, client);
-    await putObject(reply.UploadMetadata?.Url ?? '', reply.UploadMetadata?.HeadersToInclude ?? {}, body);
-    await client.send(new CompleteAttachmentUploadCommand({ ConnectionToken: chat.connectionToken, AttachmentIds: [reply.AttachmentId ?? ''] }));
-    return { chat, attachmentId: reply.AttachmentId ?? '' };
+    return { chat, attachmentId: await attachToChat(client, chat.connectionToken, 'notes.txt', body) };
   }
 
   it('shows a REJECTED attachment in the transcript and refuses to hand out its URL', async () => {
-    const { chat, attachmentId } = await completedAttachment(emulator, participant);
+    const { chat, attachmentId } = await completedAttachment(env.emulator, env.participant);
     const reply = await control(`/contacts/${chat.contactId}/attachments/${attachmentId}/status`, 'POST', { status: 'REJECTED' });
     expect(reply.status).toBe(200);
-    const transcript = await participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }));
+    const transcript = await env.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }));
     expect(transcript.Transcript?.find((item) => item.Type === 'ATTACHMENT')?.Attachments?.[0]?.Status).toBe('REJECTED');
     await expect(
-      participant.send(new GetAttachmentCommand({ ConnectionToken: chat.connectionToken, AttachmentId: attachmentId })),
+      env.participant.send(new GetAttachmentCommand({ ConnectionToken: chat.connectionToken, AttachmentId: attachmentId })),
     ).rejects.toBeInstanceOf(ValidationException);
   });
 
@@ -225,8 +203,8 @@ describe('attachment status (the malware-scan hook)', () => {
   });
 
   it('throttles with the SDK class when asked through setFaults', async () => {
-    const chat = await emulator.startChat();
-    emulator.setFaults(chat.contactId, { throttleStart: { count: 1 } });
+    const chat = await env.emulator.startChat();
+    env.emulator.setFaults(chat.contactId, { throttleStart: { count: 1 } });
     await expect(start(chat.connectionToken)).rejects.toBeInstanceOf(ThrottlingException);
   });
 });

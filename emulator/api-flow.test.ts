@@ -10,33 +10,22 @@ import {
   SendMessageCommand,
   StartAttachmentUploadCommand,
   AccessDeniedException,
-  type ConnectParticipantClient,
 } from '@aws-sdk/client-connectparticipant';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmulator, type Emulator } from './server';
-import { connectClient, participantClient, putObject, sha256 } from './test-support';
+import { describe, expect, it, vi } from 'vitest';
+import { putObject, sha256, sharedEmulator } from './test-support';
 
-let emulator: Emulator;
-let participant: ConnectParticipantClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  participant = participantClient(emulator);
-});
-afterAll(async () => {
-  await emulator?.close();
-});
+const env = sharedEmulator();
 
 /** StartChatContact → CreateParticipantConnection through the official SDKs. */
 async function openChatWithSdk(displayName = 'Ann'): Promise<{ contactId: string; connectionToken: string }> {
-  const chat = await connectClient(emulator).send(
+  const chat = await env.connect.send(
     new StartChatContactCommand({
-      InstanceId: emulator.instanceId,
-      ContactFlowId: emulator.contactFlowId,
+      InstanceId: env.emulator.instanceId,
+      ContactFlowId: env.emulator.contactFlowId,
       ParticipantDetails: { DisplayName: displayName },
     }),
   );
-  const connection = await participant.send(
+  const connection = await env.participant.send(
     new CreateParticipantConnectionCommand({ ParticipantToken: chat.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] }),
   );
   const connectionToken = connection.ConnectionCredentials?.ConnectionToken;
@@ -50,7 +39,7 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
   it('uploads, completes, downloads byte-identical and lists the attachment in the transcript', async () => {
     const { contactId, connectionToken } = await openChatWithSdk();
     const file = randomBytes(300_000);
-    const start = await participant.send(
+    const start = await env.participant.send(
       new StartAttachmentUploadCommand({
         ConnectionToken: connectionToken,
         AttachmentName: 'report.pdf',
@@ -61,7 +50,7 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
     const metadata = start.UploadMetadata;
     expect(start.AttachmentId).toBeTruthy();
     expect(metadata?.Url?.length).toBeLessThanOrEqual(2000);
-    expect(metadata?.Url?.startsWith(`${emulator.s3Endpoint}/`)).toBe(true);
+    expect(metadata?.Url?.startsWith(`${env.emulator.s3Endpoint}/`)).toBe(true);
     expect(Date.parse(metadata?.UrlExpiry ?? '') - Date.now()).toBeGreaterThan(290_000);
     expect(metadata?.HeadersToInclude).toEqual({
       'Content-Type': 'application/pdf',
@@ -71,16 +60,16 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
       'x-amz-meta-contact_id': contactId,
       'x-amz-meta-initial_contact_id': contactId,
       'x-amz-meta-account_id': expect.stringMatching(/^\d{12}$/),
-      'x-amz-meta-organization_id': emulator.instanceId,
+      'x-amz-meta-organization_id': env.emulator.instanceId,
     });
 
     const put = await putObject(metadata?.Url ?? '', metadata?.HeadersToInclude ?? {}, file);
     expect(put.status).toBe(200);
-    await participant.send(
+    await env.participant.send(
       new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [start.AttachmentId ?? ''] }),
     );
 
-    const download = await participant.send(
+    const download = await env.participant.send(
       new GetAttachmentCommand({ ConnectionToken: connectionToken, AttachmentId: start.AttachmentId, UrlExpiryInSeconds: 30 }),
     );
     expect(download.AttachmentSizeInBytes).toBe(file.length);
@@ -95,35 +84,35 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
 
     // The stored object itself, through the official S3 client (s3rver's credentials).
     const s3 = new S3Client({
-      endpoint: emulator.s3Endpoint,
-      region: emulator.region,
+      endpoint: env.emulator.s3Endpoint,
+      region: env.emulator.region,
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
     const stored = await s3.send(
-      new GetObjectCommand({ Bucket: emulator.s3.bucket, Key: `chat/${contactId}/${start.AttachmentId ?? ''}` }),
+      new GetObjectCommand({ Bucket: env.emulator.s3.bucket, Key: `chat/${contactId}/${start.AttachmentId ?? ''}` }),
     );
     expect(stored.ContentType).toBe('application/pdf');
     expect(stored.Metadata).toMatchObject({ contact_id: contactId });
     expect(sha256(await stored.Body?.transformToByteArray() ?? new Uint8Array())).toBe(sha256(file));
     s3.destroy();
 
-    const transcript = await participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }));
+    const transcript = await env.participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }));
     const item = transcript.Transcript?.find((entry) => entry.Type === 'ATTACHMENT');
     expect(transcript.InitialContactId).toBe(contactId);
     expect(item?.Attachments).toEqual([
       { ContentType: 'application/pdf', AttachmentId: start.AttachmentId, AttachmentName: 'report.pdf', Status: 'APPROVED' },
     ]);
-    expect(emulator.contactState(contactId).attachments).toEqual([
+    expect(env.emulator.contactState(contactId).attachments).toEqual([
       expect.objectContaining({ attachmentId: start.AttachmentId, state: 'COMPLETED', status: 'APPROVED' }),
     ]);
   });
 
   it('encodes a hostile name safely in Content-Disposition and still accepts the PUT', async () => {
-    const { connectionToken } = await emulator.startChat();
+    const { connectionToken } = await env.emulator.startChat();
     const name = 'naïve "quote"\\back%slash\r\n.txt';
     const body = new TextEncoder().encode('hello');
-    const start = await participant.send(
+    const start = await env.participant.send(
       new StartAttachmentUploadCommand({
         ConnectionToken: connectionToken,
         AttachmentName: name,
@@ -137,8 +126,8 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
     );
     const put = await putObject(start.UploadMetadata?.Url ?? '', start.UploadMetadata?.HeadersToInclude ?? {}, body);
     expect(put.status).toBe(200);
-    await participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [start.AttachmentId ?? ''] }));
-    const download = await participant.send(new GetAttachmentCommand({ ConnectionToken: connectionToken, AttachmentId: start.AttachmentId }));
+    await env.participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [start.AttachmentId ?? ''] }));
+    const download = await env.participant.send(new GetAttachmentCommand({ ConnectionToken: connectionToken, AttachmentId: start.AttachmentId }));
     const response = await fetch(download.Url ?? '');
     expect(await response.text()).toBe('hello');
     // The download carries the same disposition, filename* included, so browsers save it under its real name.
@@ -146,7 +135,7 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
   });
 
   it('answers a repeated StartAttachmentUpload ClientToken with the first reply, not a second attachment', async () => {
-    const { contactId, connectionToken } = await emulator.startChat();
+    const { contactId, connectionToken } = await env.emulator.startChat();
     const request = {
       ConnectionToken: connectionToken,
       AttachmentName: 'photo.png',
@@ -154,36 +143,36 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
       ContentType: 'image/png',
       ClientToken: 'retry-me',
     };
-    const first = await participant.send(new StartAttachmentUploadCommand(request));
-    const second = await participant.send(new StartAttachmentUploadCommand(request));
+    const first = await env.participant.send(new StartAttachmentUploadCommand(request));
+    const second = await env.participant.send(new StartAttachmentUploadCommand(request));
     expect(second.AttachmentId).toBe(first.AttachmentId);
     expect(second.UploadMetadata).toEqual(first.UploadMetadata);
-    const fresh = await participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'new-request' }));
+    const fresh = await env.participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'new-request' }));
     expect(fresh.AttachmentId).not.toBe(first.AttachmentId);
-    expect(emulator.contactState(contactId).attachments).toHaveLength(2);
-    expect(emulator.contactState(contactId).calls.startAttachmentUpload).toBe(3);
+    expect(env.emulator.contactState(contactId).attachments).toHaveLength(2);
+    expect(env.emulator.contactState(contactId).calls.startAttachmentUpload).toBe(3);
 
     // A retry that overlaps the first request (e.g. after a client-side timeout) gets the same attachment too:
     // presigning is slowed down so the two requests really overlap.
-    const presign = emulator.s3.presignPut.bind(emulator.s3);
-    const slow = vi.spyOn(emulator.s3, 'presignPut').mockImplementation(async (...args) => {
+    const presign = env.emulator.s3.presignPut.bind(env.emulator.s3);
+    const slow = vi.spyOn(env.emulator.s3, 'presignPut').mockImplementation(async (...args) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       return presign(...args);
     });
     const [a, b] = await Promise.all([
-      participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'overlapping' })),
-      participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'overlapping' })),
+      env.participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'overlapping' })),
+      env.participant.send(new StartAttachmentUploadCommand({ ...request, ClientToken: 'overlapping' })),
     ]);
     slow.mockRestore();
     expect(b.AttachmentId).toBe(a.AttachmentId);
-    expect(emulator.contactState(contactId).attachments).toHaveLength(3);
+    expect(env.emulator.contactState(contactId).attachments).toHaveLength(3);
   });
 
   it('returns the same contact for a repeated StartChatContact ClientToken', async () => {
-    const client = connectClient(emulator);
+    const client = env.connect;
     const input = {
-      InstanceId: emulator.instanceId,
-      ContactFlowId: emulator.contactFlowId,
+      InstanceId: env.emulator.instanceId,
+      ContactFlowId: env.emulator.contactFlowId,
       ParticipantDetails: { DisplayName: 'Bo' },
       ClientToken: 'chat-once',
     };
@@ -194,9 +183,9 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
   });
 
   it('completes idempotently: a second Complete succeeds without a second transcript item', async () => {
-    const { connectionToken } = await emulator.startChat();
+    const { connectionToken } = await env.emulator.startChat();
     const body = new TextEncoder().encode('a,b\n1,2\n');
-    const start = await participant.send(
+    const start = await env.participant.send(
       new StartAttachmentUploadCommand({
         ConnectionToken: connectionToken,
         AttachmentName: 'data.csv',
@@ -206,23 +195,23 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
     );
     await putObject(start.UploadMetadata?.Url ?? '', start.UploadMetadata?.HeadersToInclude ?? {}, body);
     const complete = () =>
-      participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [start.AttachmentId ?? ''] }));
+      env.participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [start.AttachmentId ?? ''] }));
     await complete();
     await complete();
-    const transcript = await participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }));
+    const transcript = await env.participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }));
     expect(transcript.Transcript?.filter((item) => item.Type === 'ATTACHMENT')).toHaveLength(1);
   });
 
   it('keeps messages in the transcript and pages through it', async () => {
-    const { connectionToken } = await emulator.startChat({ displayName: 'Cy' });
+    const { connectionToken } = await env.emulator.startChat({ displayName: 'Cy' });
     for (const text of ['one', 'two', 'three']) {
-      await participant.send(new SendMessageCommand({ ConnectionToken: connectionToken, ContentType: 'text/plain', Content: text }));
+      await env.participant.send(new SendMessageCommand({ ConnectionToken: connectionToken, ContentType: 'text/plain', Content: text }));
     }
-    const page1 = await participant.send(
+    const page1 = await env.participant.send(
       new GetTranscriptCommand({ ConnectionToken: connectionToken, MaxResults: 2, SortOrder: 'ASCENDING', ScanDirection: 'FORWARD' }),
     );
     expect(page1.Transcript?.map((item) => item.Content ?? item.Type)).toEqual(['EVENT', 'one']);
-    const page2 = await participant.send(
+    const page2 = await env.participant.send(
       new GetTranscriptCommand({
         ConnectionToken: connectionToken,
         MaxResults: 2,
@@ -233,19 +222,19 @@ describe('the whole attachment flow with the official AWS SDKs', () => {
     );
     expect(page2.Transcript?.map((item) => item.Content)).toEqual(['two', 'three']);
     expect(page2.NextToken).toBeUndefined();
-    const newest = await participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken, MaxResults: 1 }));
+    const newest = await env.participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken, MaxResults: 1 }));
     expect(newest.Transcript?.[0]?.Content).toBe('three');
     expect(newest.Transcript?.[0]?.DisplayName).toBe('Cy');
   });
 
   it('refuses every token of a participant after DisconnectParticipant', async () => {
-    const { connectionToken, participantToken } = await emulator.startChat();
-    await participant.send(new DisconnectParticipantCommand({ ConnectionToken: connectionToken }));
-    await expect(participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }))).rejects.toBeInstanceOf(
+    const { connectionToken, participantToken } = await env.emulator.startChat();
+    await env.participant.send(new DisconnectParticipantCommand({ ConnectionToken: connectionToken }));
+    await expect(env.participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken }))).rejects.toBeInstanceOf(
       AccessDeniedException,
     );
     await expect(
-      participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['CONNECTION_CREDENTIALS'] })),
+      env.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['CONNECTION_CREDENTIALS'] })),
     ).rejects.toBeInstanceOf(AccessDeniedException);
   });
 });

@@ -10,42 +10,28 @@ import {
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   StartAttachedFileUploadCommand,
-  type ConnectClient,
   type StartAttachedFileUploadCommandInput,
   type StartAttachedFileUploadCommandOutput,
 } from '@aws-sdk/client-connect';
 import {
-  CompleteAttachmentUploadCommand,
   GetAttachmentCommand,
   GetTranscriptCommand,
-  StartAttachmentUploadCommand,
   ValidationException,
-  type ConnectParticipantClient,
 } from '@aws-sdk/client-connectparticipant';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
-import { startEmulator, type Emulator } from './server';
-import { connectClient, participantClient, putObject, rawCall, sha256 } from './test-support';
+import { attachToChat, connectClient, putObject, rawCall, sha256, sharedEmulator } from './test-support';
 
 const EICAR_FILE = readFileSync(new URL('../test/fixtures/samples/hostile/eicar.txt', import.meta.url));
 
-let emulator: Emulator;
-let connect: ConnectClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  connect = connectClient(emulator);
-});
-afterAll(async () => {
-  await emulator?.close();
-});
+const env = sharedEmulator();
 
 type StartInput = Partial<StartAttachedFileUploadCommandInput>;
 
-function start(arn: string, input: StartInput = {}, client = connect): Promise<StartAttachedFileUploadCommandOutput> {
+function start(arn: string, input: StartInput = {}, client = env.connect): Promise<StartAttachedFileUploadCommandOutput> {
   return client.send(
     new StartAttachedFileUploadCommand({
-      InstanceId: emulator.instanceId,
+      InstanceId: env.emulator.instanceId,
       AssociatedResourceArn: arn,
       FileName: 'notes.txt',
       FileSizeInBytes: 5,
@@ -55,10 +41,10 @@ function start(arn: string, input: StartInput = {}, client = connect): Promise<S
   );
 }
 
-const fileRef = (arn: string, fileId: string | undefined) => ({ InstanceId: emulator.instanceId, AssociatedResourceArn: arn, FileId: fileId ?? '' });
-const complete = (arn: string, fileId: string | undefined) => connect.send(new CompleteAttachedFileUploadCommand(fileRef(arn, fileId)));
+const fileRef = (arn: string, fileId: string | undefined) => ({ InstanceId: env.emulator.instanceId, AssociatedResourceArn: arn, FileId: fileId ?? '' });
+const complete = (arn: string, fileId: string | undefined) => env.connect.send(new CompleteAttachedFileUploadCommand(fileRef(arn, fileId)));
 const get = (arn: string, fileId: string | undefined, urlExpiryInSeconds?: number) =>
-  connect.send(new GetAttachedFileCommand({ ...fileRef(arn, fileId), UrlExpiryInSeconds: urlExpiryInSeconds }));
+  env.connect.send(new GetAttachedFileCommand({ ...fileRef(arn, fileId), UrlExpiryInSeconds: urlExpiryInSeconds }));
 
 async function upload(reply: StartAttachedFileUploadCommandOutput, body: Uint8Array): Promise<void> {
   const put = await putObject(reply.UploadUrlMetadata?.Url ?? '', reply.UploadUrlMetadata?.HeadersToInclude ?? {}, body);
@@ -66,7 +52,7 @@ async function upload(reply: StartAttachedFileUploadCommandOutput, body: Uint8Ar
 }
 
 /** Start, PUT and Complete one file; resolves with its FileId. */
-async function attach(arn: string, name: string, body: Uint8Array, target = emulator, client = connect): Promise<string> {
+async function attach(arn: string, name: string, body: Uint8Array, target = env.emulator, client = env.connect): Promise<string> {
   const reply = await client.send(
     new StartAttachedFileUploadCommand({
       InstanceId: target.instanceId,
@@ -83,9 +69,9 @@ async function attach(arn: string, name: string, body: Uint8Array, target = emul
 
 describe('the attached-file flow with the official @aws-sdk/client-connect', () => {
   it('starts, uploads, completes, scans, downloads byte-identical and deletes', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     const file = randomBytes(200_000);
-    const agent = `arn:aws:connect:${emulator.region}:123456789012:instance/${emulator.instanceId}/agent/0000-agent`;
+    const agent = `arn:aws:connect:${env.emulator.region}:123456789012:instance/${env.emulator.instanceId}/agent/0000-agent`;
     const reply = await start(arn, {
       FileName: 'report.pdf',
       FileSizeInBytes: file.length,
@@ -95,7 +81,7 @@ describe('the attached-file flow with the official @aws-sdk/client-connect', () 
     });
     expect(reply).toMatchObject({
       FileId: expect.any(String),
-      FileArn: `arn:aws:connect:${emulator.region}:123456789012:instance/${emulator.instanceId}/file/${reply.FileId}`,
+      FileArn: `arn:aws:connect:${env.emulator.region}:123456789012:instance/${env.emulator.instanceId}/file/${reply.FileId}`,
       FileStatus: 'PROCESSING',
       CreatedBy: { ConnectUserArn: agent },
     });
@@ -103,7 +89,7 @@ describe('the attached-file flow with the official @aws-sdk/client-connect', () 
     const expiresIn = Date.parse(reply.UploadUrlMetadata?.UrlExpiry ?? '') - Date.now();
     expect(expiresIn).toBeGreaterThan(110_000);
     expect(expiresIn).toBeLessThanOrEqual(120_000);
-    expect(reply.UploadUrlMetadata?.Url?.startsWith(`${emulator.s3Endpoint}/`)).toBe(true);
+    expect(reply.UploadUrlMetadata?.Url?.startsWith(`${env.emulator.s3Endpoint}/`)).toBe(true);
     expect(reply.UploadUrlMetadata?.HeadersToInclude).toMatchObject({
       'Content-Type': 'application/pdf',
       'Content-Length': String(file.length),
@@ -140,20 +126,20 @@ describe('the attached-file flow with the official @aws-sdk/client-connect', () 
     expect(download.status).toBe(200);
     expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(file));
 
-    await connect.send(new DeleteAttachedFileCommand(fileRef(arn, reply.FileId)));
+    await env.connect.send(new DeleteAttachedFileCommand(fileRef(arn, reply.FileId)));
     await expect(get(arn, reply.FileId)).rejects.toBeInstanceOf(ResourceNotFoundException);
-    expect(await emulator.s3.readObject(`attached-files/${emulator.instanceId}/${reply.FileId}`)).toBeUndefined();
+    expect(await env.emulator.s3.readObject(`attached-files/${env.emulator.instanceId}/${reply.FileId}`)).toBeUndefined();
   });
 
   it('fills CreatedBy with the caller identity and accepts an email contact ARN', async () => {
-    const arn = `arn:aws:connect:${emulator.region}:123456789012:instance/${emulator.instanceId}/contact/0000-email`;
+    const arn = `arn:aws:connect:${env.emulator.region}:123456789012:instance/${env.emulator.instanceId}/contact/0000-email`;
     const reply = await start(arn, { FileUseCaseType: 'EMAIL_MESSAGE' });
     expect(reply.CreatedBy).toEqual({ AWSIdentityArn: expect.stringMatching(/^arn:aws:iam::123456789012:/) });
     expect((await get(arn, reply.FileId)).FileUseCaseType).toBe('EMAIL_MESSAGE');
   });
 
   it('makes Start idempotent by ClientToken and refuses the token with other parameters', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     const first = await start(arn, { ClientToken: 'token-1' });
     const again = await start(arn, { ClientToken: 'token-1' });
     expect(again.FileId).toBe(first.FileId);
@@ -174,7 +160,7 @@ describe('attached-file refusals raise the SDK exception classes', () => {
     ['a tag key starting with aws:', { Tags: { 'aws:owner': 'x' } }, /Tag key "aws:owner"/],
     ['an AWSIdentityArn set by the caller', { CreatedBy: { AWSIdentityArn: 'arn:aws:iam::123456789012:user/x' } }, /computed by the service/],
   ])('refuses %s with InvalidRequestException', async (_label, input, message) => {
-    const error = await start(emulator.newCaseArn(), input).catch((e: unknown) => e);
+    const error = await start(env.emulator.newCaseArn(), input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestException);
     expect(error).toMatchObject({ message: expect.stringMatching(message), $metadata: { httpStatusCode: 400 } });
   });
@@ -185,38 +171,38 @@ describe('attached-file refusals raise the SDK exception classes', () => {
     ['an extension that is not allowed', { FileName: 'setup.exe' }, 'INVALID_FILE_TYPE'],
     ['a file over the size limit', { FileName: 'big.mp4', FileSizeInBytes: CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES + 1 }, 'INVALID_FILE_SIZE'],
   ])('refuses %s with InvalidRequestException and its Reason', async (_label, input, reason) => {
-    const error = await start(emulator.newCaseArn(), input).catch((e: unknown) => e);
+    const error = await start(env.emulator.newCaseArn(), input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestException);
     expect(error).toMatchObject({ Reason: { AttachedFileInvalidRequestExceptionReason: reason } });
   });
 
   it('refuses a resource of another account and an unknown instance', async () => {
-    const otherAccount = emulator.newCaseArn().replace(':123456789012:', ':210987654321:');
+    const otherAccount = env.emulator.newCaseArn().replace(':123456789012:', ':210987654321:');
     await expect(start(otherAccount)).rejects.toBeInstanceOf(AccessDeniedException);
-    await expect(start(emulator.newCaseArn(), { InstanceId: '11111111-1111-4111-a111-111111111111' })).rejects.toBeInstanceOf(
+    await expect(start(env.emulator.newCaseArn(), { InstanceId: '11111111-1111-4111-a111-111111111111' })).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
   });
 
   it('answers an unknown file, or a file of another resource, with ResourceNotFoundException', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     await expect(get(arn, 'no-such-file')).rejects.toBeInstanceOf(ResourceNotFoundException);
     await expect(complete(arn, 'no-such-file')).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(connect.send(new DeleteAttachedFileCommand(fileRef(arn, 'no-such-file')))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(env.connect.send(new DeleteAttachedFileCommand(fileRef(arn, 'no-such-file')))).rejects.toBeInstanceOf(ResourceNotFoundException);
     const { FileId } = await start(arn);
-    await expect(get(emulator.newCaseArn(), FileId)).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(get(env.emulator.newCaseArn(), FileId)).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('refuses a GetAttachedFile URL expiry outside 5..300', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     const { FileId } = await start(arn);
     await expect(get(arn, FileId, 4)).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(get(arn, FileId, 301)).rejects.toThrow(/urlExpiryInSeconds.*less than or equal to 300/);
   });
 
   it('names TOTAL_FILE_COUNT_EXCEEDED in the Reason and the message; a deleted file frees its place', async () => {
-    const arn = emulator.newCaseArn();
-    expect(emulator.setAttachedFileLimits(arn, { fileCountQuota: 2 })).toMatchObject({ fileCountQuota: 2 });
+    const arn = env.emulator.newCaseArn();
+    expect(env.emulator.setAttachedFileLimits(arn, { fileCountQuota: 2 })).toMatchObject({ fileCountQuota: 2 });
     const first = await start(arn);
     await start(arn);
     const error = await start(arn).catch((e: unknown) => e);
@@ -226,15 +212,15 @@ describe('attached-file refusals raise the SDK exception classes', () => {
       message: expect.stringContaining('TOTAL_FILE_COUNT_EXCEEDED'),
       $metadata: { httpStatusCode: 402 },
     });
-    await connect.send(new DeleteAttachedFileCommand(fileRef(arn, first.FileId)));
+    await env.connect.send(new DeleteAttachedFileCommand(fileRef(arn, first.FileId)));
     await expect(start(arn)).resolves.toHaveProperty('FileId');
     // Another case is not affected by this one's limit.
-    await expect(start(emulator.newCaseArn())).resolves.toHaveProperty('FileId');
+    await expect(start(env.emulator.newCaseArn())).resolves.toHaveProperty('FileId');
   });
 
   it('names TOTAL_FILE_SIZE_EXCEEDED when the files of a resource would outgrow its total', async () => {
-    const arn = emulator.newCaseArn();
-    emulator.setAttachedFileLimits(arn, { totalFileSizeBytes: 10 });
+    const arn = env.emulator.newCaseArn();
+    env.emulator.setAttachedFileLimits(arn, { totalFileSizeBytes: 10 });
     await start(arn, { FileSizeInBytes: 6 });
     const error = await start(arn, { FileSizeInBytes: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceQuotaExceededException);
@@ -246,12 +232,12 @@ describe('attached-file refusals raise the SDK exception classes', () => {
   });
 
   it('refuses a wrong secret, an unknown key and a missing signature as AWS does', async () => {
-    const arn = emulator.newCaseArn();
-    const wrongSecret = connectClient(emulator, { ...emulator.credentials, secretAccessKey: 'not-the-secret' });
+    const arn = env.emulator.newCaseArn();
+    const wrongSecret = connectClient(env.emulator, { ...env.emulator.credentials, secretAccessKey: 'not-the-secret' });
     await expect(start(arn, {}, wrongSecret)).rejects.toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
-    const unknownKey = connectClient(emulator, { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' });
+    const unknownKey = connectClient(env.emulator, { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' });
     await expect(start(arn, {}, unknownKey)).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
-    const unsigned = await rawCall(emulator, `/attached-files/${emulator.instanceId}?associatedResourceArn=${encodeURIComponent(arn)}`, {
+    const unsigned = await rawCall(env.emulator, `/attached-files/${env.emulator.instanceId}?associatedResourceArn=${encodeURIComponent(arn)}`, {
       method: 'PUT',
       body: JSON.stringify({ FileName: 'notes.txt', FileSizeInBytes: 5, FileUseCaseType: 'ATTACHMENT' }),
     });
@@ -262,52 +248,33 @@ describe('attached-file refusals raise the SDK exception classes', () => {
 
 describe('the simulated malware scan', () => {
   it('rejects an attached file holding the EICAR test string: REJECTED, no download URL', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     const fileId = await attach(arn, 'eicar.txt', EICAR_FILE);
     const reply = await get(arn, fileId);
     expect(reply.FileStatus).toBe('REJECTED');
     expect(reply.DownloadUrlMetadata).toBeUndefined();
-    expect(emulator.attachedFileState(fileId)).toMatchObject({ state: 'COMPLETED', status: 'REJECTED' });
+    expect(env.emulator.attachedFileState(fileId)).toMatchObject({ state: 'COMPLETED', status: 'REJECTED' });
     // The string anywhere in the object counts, not only at its start.
     const embedded = await attach(arn, 'notes.txt', Buffer.concat([Buffer.from('hello\n'), EICAR_FILE, Buffer.from('\nbye')]));
     expect((await get(arn, embedded)).FileStatus).toBe('REJECTED');
   });
 
   it('rejects a chat attachment holding the EICAR string: REJECTED in the transcript, GetAttachment refuses it', async () => {
-    const participant = participantClient(emulator);
-    const chat = await emulator.startChat();
-    const reply = await participant.send(
-      new StartAttachmentUploadCommand({
-        ConnectionToken: chat.connectionToken,
-        AttachmentName: 'eicar.txt',
-        AttachmentSizeInBytes: EICAR_FILE.length,
-        ContentType: 'text/plain',
-      }),
-    );
-    expect((await putObject(reply.UploadMetadata?.Url ?? '', reply.UploadMetadata?.HeadersToInclude ?? {}, EICAR_FILE)).status).toBe(200);
-    await participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: chat.connectionToken, AttachmentIds: [reply.AttachmentId ?? ''] }));
+    const { participant } = env;
+    const chat = await env.emulator.startChat();
+    const attachmentId = await attachToChat(participant, chat.connectionToken, 'eicar.txt', EICAR_FILE);
     const transcript = await participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }));
     expect(transcript.Transcript?.find((item) => item.Type === 'ATTACHMENT')?.Attachments?.[0]).toMatchObject({
       AttachmentName: 'eicar.txt',
       Status: 'REJECTED',
     });
     await expect(
-      participant.send(new GetAttachmentCommand({ ConnectionToken: chat.connectionToken, AttachmentId: reply.AttachmentId })),
+      participant.send(new GetAttachmentCommand({ ConnectionToken: chat.connectionToken, AttachmentId: attachmentId })),
     ).rejects.toBeInstanceOf(ValidationException);
   });
 
   describe('with a scan that takes a moment (scanDelayMs)', () => {
-    let slow: Emulator;
-    let slowConnect: ConnectClient;
-    let slowParticipant: ConnectParticipantClient;
-    beforeAll(async () => {
-      slow = await startEmulator({ scanDelayMs: 400 });
-      slowConnect = connectClient(slow);
-      slowParticipant = participantClient(slow);
-    });
-    afterAll(async () => {
-      await slow?.close();
-    });
+    const slow = sharedEmulator({ scanDelayMs: 400 });
 
     /** Polls until the status is not `pending` any more (or 5 s passed); returns every status seen, in order. */
     async function statusesUntilDone(read: () => Promise<string | undefined>, pending: string): Promise<string[]> {
@@ -322,14 +289,14 @@ describe('the simulated malware scan', () => {
     }
 
     it('keeps an attached file PROCESSING, then APPROVED (clean) or REJECTED (EICAR)', async () => {
-      const arn = slow.newCaseArn();
+      const arn = slow.emulator.newCaseArn();
       const read = (fileId: string) => () =>
-        slowConnect
-          .send(new GetAttachedFileCommand({ InstanceId: slow.instanceId, AssociatedResourceArn: arn, FileId: fileId }))
+        slow.connect
+          .send(new GetAttachedFileCommand({ InstanceId: slow.emulator.instanceId, AssociatedResourceArn: arn, FileId: fileId }))
           .then((reply) => reply.FileStatus);
       const [clean, infected] = await Promise.all([
-        attach(arn, 'notes.txt', Buffer.from('hello'), slow, slowConnect),
-        attach(arn, 'eicar.txt', EICAR_FILE, slow, slowConnect),
+        attach(arn, 'notes.txt', Buffer.from('hello'), slow.emulator, slow.connect),
+        attach(arn, 'eicar.txt', EICAR_FILE, slow.emulator, slow.connect),
       ]);
       const [cleanSeen, infectedSeen] = await Promise.all([
         statusesUntilDone(read(clean), 'PROCESSING'),
@@ -340,39 +307,28 @@ describe('the simulated malware scan', () => {
     });
 
     it('keeps a chat attachment IN_PROGRESS in the transcript, then REJECTED for EICAR', async () => {
-      const chat = await slow.startChat();
-      const reply = await slowParticipant.send(
-        new StartAttachmentUploadCommand({
-          ConnectionToken: chat.connectionToken,
-          AttachmentName: 'eicar.txt',
-          AttachmentSizeInBytes: EICAR_FILE.length,
-          ContentType: 'text/plain',
-        }),
-      );
-      await putObject(reply.UploadMetadata?.Url ?? '', reply.UploadMetadata?.HeadersToInclude ?? {}, EICAR_FILE);
-      await slowParticipant.send(
-        new CompleteAttachmentUploadCommand({ ConnectionToken: chat.connectionToken, AttachmentIds: [reply.AttachmentId ?? ''] }),
-      );
+      const chat = await slow.emulator.startChat();
+      await attachToChat(slow.participant, chat.connectionToken, 'eicar.txt', EICAR_FILE);
       const read = async () => {
-        const transcript = await slowParticipant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }));
+        const transcript = await slow.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }));
         return transcript.Transcript?.find((item) => item.Type === 'ATTACHMENT')?.Attachments?.[0]?.Status;
       };
       expect(await statusesUntilDone(read, 'IN_PROGRESS')).toEqual(['IN_PROGRESS', 'REJECTED']);
     });
 
     it('lets a status set by hand during the scan stand', async () => {
-      const arn = slow.newCaseArn();
-      const fileId = await attach(arn, 'notes.txt', Buffer.from('hello'), slow, slowConnect);
-      slow.setAttachedFileStatus(fileId, 'FAILED');
+      const arn = slow.emulator.newCaseArn();
+      const fileId = await attach(arn, 'notes.txt', Buffer.from('hello'), slow.emulator, slow.connect);
+      slow.emulator.setAttachedFileStatus(fileId, 'FAILED');
       await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(slow.attachedFileState(fileId).status).toBe('FAILED');
+      expect(slow.emulator.attachedFileState(fileId).status).toBe('FAILED');
     });
   });
 });
 
 describe('the attached-file control endpoint (/_emulator/attached-files)', () => {
   const control = async (path: string, method: string, body?: unknown) => {
-    const reply = await rawCall(emulator, `/_emulator/attached-files${path}`, {
+    const reply = await rawCall(env.emulator, `/_emulator/attached-files${path}`, {
       method,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -393,7 +349,7 @@ describe('the attached-file control endpoint (/_emulator/attached-files)', () =>
   });
 
   it('refuses a bad status, a status before Complete and an unknown file', async () => {
-    const arn = emulator.newCaseArn();
+    const arn = env.emulator.newCaseArn();
     const { FileId } = await start(arn);
     expect((await control(`/${FileId}/status`, 'POST', { status: 'CLEAN' })).status).toBe(400);
     expect((await control(`/${FileId}/status`, 'POST', { status: 'APPROVED' })).status).toBe(400);

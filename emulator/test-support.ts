@@ -1,9 +1,53 @@
 import { createHash } from 'node:crypto';
 import { ConnectClient } from '@aws-sdk/client-connect';
-import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
-import type { Emulator } from './server';
+import {
+  CompleteAttachmentUploadCommand,
+  ConnectParticipantClient,
+  StartAttachmentUploadCommand,
+  type StartAttachmentUploadCommandOutput,
+} from '@aws-sdk/client-connectparticipant';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
 /** Test helpers: the official SDK clients pointed at an emulator, configured the way real callers do. */
+
+export interface SharedEmulator {
+  readonly emulator: Emulator;
+  /** `participantClient(emulator)`. */
+  readonly participant: ConnectParticipantClient;
+  /** `connectClient(emulator)`. */
+  readonly connect: ConnectClient;
+}
+
+/**
+ * One emulator for the tests of the enclosing file (or describe block): started before them, closed after them.
+ * Its fields can be read only once the tests run, hence getters rather than values.
+ */
+export function sharedEmulator(options?: EmulatorOptions): SharedEmulator {
+  let started: SharedEmulator | undefined;
+  beforeAll(async () => {
+    const emulator = await startEmulator(options);
+    started = { emulator, participant: participantClient(emulator), connect: connectClient(emulator) };
+  });
+  afterAll(async () => {
+    await started?.emulator.close();
+  });
+  const get = (): SharedEmulator => {
+    if (!started) throw new Error('sharedEmulator: read its fields inside a test or hook, after it started.');
+    return started;
+  };
+  return {
+    get emulator() {
+      return get().emulator;
+    },
+    get participant() {
+      return get().participant;
+    },
+    get connect() {
+      return get().connect;
+    },
+  };
+}
 
 /**
  * A participant client as the official chat library builds it: empty credentials (the SDK still signs, with an
@@ -59,4 +103,36 @@ export async function rawCall(
     body: await response.text(),
     headers: response.headers,
   };
+}
+
+/** StartAttachmentUpload through the SDK; by default for a 5-byte `notes.txt` and with the SDK's own ClientToken. */
+export function startAttachment(
+  client: ConnectParticipantClient,
+  connectionToken: string,
+  input: { name?: string; size?: number; type?: string; clientToken?: string } = {},
+): Promise<StartAttachmentUploadCommandOutput> {
+  return client.send(
+    new StartAttachmentUploadCommand({
+      ConnectionToken: connectionToken,
+      AttachmentName: input.name ?? 'notes.txt',
+      AttachmentSizeInBytes: input.size ?? 5,
+      ContentType: input.type ?? 'text/plain',
+      ...(input.clientToken === undefined ? {} : { ClientToken: input.clientToken }),
+    }),
+  );
+}
+
+/** A chat attachment the whole way: Start, a PUT that S3 accepts, Complete. Resolves with the AttachmentId. */
+export async function attachToChat(
+  client: ConnectParticipantClient,
+  connectionToken: string,
+  name: string,
+  body: Uint8Array,
+  type = 'text/plain',
+): Promise<string> {
+  const reply = await startAttachment(client, connectionToken, { name, size: body.length, type });
+  expect((await putObject(reply.UploadMetadata?.Url ?? '', reply.UploadMetadata?.HeadersToInclude ?? {}, body)).status).toBe(200);
+  const attachmentId = reply.AttachmentId ?? '';
+  await client.send(new CompleteAttachmentUploadCommand({ ConnectionToken: connectionToken, AttachmentIds: [attachmentId] }));
+  return attachmentId;
 }

@@ -5,6 +5,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { UploadError } from '../core/errors';
 import { isRecord, responseHeader, send } from '../core/http-errors';
+import { replyJson } from '../core/reply';
 import type { Clock } from '../core/time';
 import { connectError } from './errors';
 import type { Transport } from './types';
@@ -43,12 +44,7 @@ export function backendTransport(options: AttachedFileBackendOptions, clock: Clo
       operation,
       { signal, clock, quietMs: timeoutMs, quietReason: 'timeout' },
     );
-    let body: unknown;
-    try {
-      body = typeof reply.data === 'string' ? JSON.parse(reply.data) : reply.data;
-    } catch {
-      // Not JSON: an error reply is mapped from its status, a 2xx one is a bad response below.
-    }
+    const body = replyJson(reply.data);
     const record = isRecord(body) ? body : undefined;
     if (reply.status < 200 || reply.status > 299) {
       throw connectError(

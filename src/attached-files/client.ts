@@ -7,10 +7,10 @@
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import { UploadError } from '../core/errors';
 import { isRecord } from '../core/http-errors';
+import { checkedHeaders, checkedUrl, parseTimestamp } from '../core/reply';
 import { systemClock, type Clock } from '../core/time';
 import type { AttachmentClient, AttachmentDownload, AttachmentId, AttachmentStatus, RequestOptions, UploadTarget } from '../core/types';
 import { backendTransport, type AttachedFileBackendOptions } from './backend-transport';
-import { checkedHeaders, checkedUrl, parseTimestamp } from './reply';
 import { sdkTransport } from './sdk-transport';
 import type { AttachedFileOperation, AttachedFileRef, CreatedBy, FileUseCaseType, Transport } from './types';
 

@@ -18,6 +18,11 @@ export interface ProgressReporter {
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB'] as const;
 
+/**
+ * Sizes for a terminal and its logs: IEC units and a fixed decimal, not locale-aware. Deliberately not the
+ * component's formatBytes (src/react/format.ts), which writes "MB" as Connect's documentation does, in the
+ * reader's locale.
+ */
 export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = 0;

@@ -6,6 +6,7 @@ import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { UploadError } from './errors';
 import { apiErrorFromReply, isRecord, send } from './http-errors';
+import { checkedHeaders, checkedUrl, parseTimestamp, replyJson } from './reply';
 import { systemClock, type Clock } from './time';
 import type { AttachmentClient, AttachmentDownload, RequestOptions } from './types';
 
@@ -57,12 +58,7 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
       { signal: requestOptions?.signal, clock, quietMs: timeoutMs, quietReason: 'timeout' },
     );
     const { status } = reply;
-    let body: unknown;
-    try {
-      body = typeof reply.data === 'string' ? JSON.parse(reply.data) : reply.data;
-    } catch {
-      // Not JSON: an error reply is mapped from its status, a 2xx one is a bad response below.
-    }
+    const body = replyJson(reply.data);
     if (status < 200 || status > 299) throw apiErrorFromReply(operation, { status, headers: reply.headers, body }, clock.now(), redact);
     const bad: Bad = (what) => {
       throw new UploadError('bad-response', `${operation} returned an unexpected reply: ${what}.`, { status });
@@ -135,51 +131,4 @@ function participantEndpoint({ endpoint, region = '' }: ParticipantClientOptions
   // Checked so that a region string cannot point the ConnectionToken at another host.
   if (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) return `https://participant.connect.${region}.amazonaws.com`;
   throw new TypeError('createParticipantClient: give a region such as "us-east-1", or an endpoint.');
-}
-
-/** http is allowed only on loopback hosts (the local emulator); everything else must be https. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-function checkedUrl(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  return allowed ? value : undefined;
-}
-
-const ISO_8601 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-/** ISO 8601 with or without fractional seconds (Connect sends both) to epoch milliseconds. */
-function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = ISO_8601.exec(value.trim());
-  if (!match) return undefined;
-  const [, dateTime, fraction = '', zone = ''] = match;
-  // Normalised to the one form every engine's Date.parse must accept: 3 fraction digits, `Z` or `±hh:mm`.
-  const millis = `${fraction.slice(1)}000`.slice(0, 3);
-  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-  const epoch = Date.parse(`${dateTime}.${millis}${offset}`);
-  return Number.isNaN(epoch) ? undefined : epoch;
-}
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// No CR, LF or other controls: a value that could split the request is refused.
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-function checkedHeaders(value: unknown): Readonly<Record<string, string>> | undefined {
-  if (value === undefined) return {};
-  if (!isRecord(value)) return undefined;
-  const entries = Object.entries(value);
-  for (const [name, headerValue] of entries) {
-    if (!HEADER_NAME.test(name) || typeof headerValue !== 'string' || !HEADER_VALUE.test(headerValue)) return undefined;
-  }
-  // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return Object.fromEntries(entries) as Record<string, string>;
 }

@@ -1,14 +1,28 @@
 /**
- * Checks of the values a Connect reply hands over, before anything uses them: a URL the browser may be sent to,
- * an ISO 8601 expiry, a header map safe to send. The same rules as the participant client's (private there).
+ * Reading a Connect reply and checking the values it hands over before anything uses them: a URL the browser may
+ * be sent to, an ISO 8601 expiry, a header map safe to send. One set of rules for the participant and attached-file
+ * clients.
  */
-import { isRecord } from '../core/http-errors';
+import { isRecord } from './http-errors';
+
+/**
+ * A reply body as read with REQUEST_DEFAULTS (text) parsed as JSON; undefined when it is not JSON, so that an
+ * error reply is mapped from its status and a 2xx one is a 'bad-response'.
+ */
+export function replyJson(data: unknown): unknown {
+  try {
+    return typeof data === 'string' ? JSON.parse(data) : data;
+  } catch {
+    return undefined;
+  }
+}
 
 /** http is allowed only on loopback hosts (the local emulator); everything else must be https. */
 function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
+/** The URL as given when it is https (or http on a loopback host), else undefined. */
 export function checkedUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   let url: URL;
@@ -39,6 +53,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // No CR, LF or other controls: a value that could split the request is refused.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** `HeadersToInclude` as a string map safe to send (none when absent), undefined when it is anything else. */
 export function checkedHeaders(value: unknown): Readonly<Record<string, string>> | undefined {
   if (value === undefined) return {};
   if (!isRecord(value)) return undefined;
