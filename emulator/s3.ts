@@ -89,7 +89,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
   });
-  const agent = new http.Agent({ keepAlive: true });
+  // No keep-alive to s3rver: a reused socket that s3rver closes as idle at the same moment resets the forwarded
+  // request, which a browser then sees as a CORS failure (a 502 without CORS headers), at random.
+  const agent = new http.Agent({ keepAlive: false });
   const faults = new PutFaultRegistry();
   // No request timeout: throttled and stalled PUTs are meant to take long.
   const front = http.createServer({ requestTimeout: 0 });

@@ -164,7 +164,13 @@ async function upload(command: UploadCommand, stdout: TextSink, stderr: TextSink
     }
   }
 
-  const queue = createUploadQueue({ client, rules, createClientToken: clientTokens(command.clientToken) });
+  const queue = createUploadQueue({
+    client,
+    rules,
+    createClientToken: clientTokens(command.clientToken),
+    // Off a terminal every step gets its line: each change told (once per tick), not the latest per 100 ms.
+    ...(stderr.isTTY ? {} : { progressIntervalMs: 0 }),
+  });
   const reporter = createProgressReporter(stderr);
   const unsubscribe = queue.subscribe(() => reporter.update(queue.getState()));
   queue.add(opened.map(({ file }) => file));

@@ -131,6 +131,62 @@ describe('createUploadQueue', () => {
     expect(t.notifications.count).toBe(1);
   });
 
+  it('notifies the first change at once, then at most once per interval, the latest state on the trailing edge', async () => {
+    const t = setup({ progressIntervalMs: 100 });
+    const seen: string[][] = [];
+    t.queue.subscribe(() => seen.push(t.statuses()));
+    t.queue.add([new File([], 'a.txt')]);
+    await Promise.resolve();
+    expect(seen).toEqual([['rejected']]);
+
+    // A quiet interval later, a change is told at once again (no timer involved).
+    await t.advance(150);
+    t.queue.add([new File([], 'b.txt')]);
+    await Promise.resolve();
+    expect(seen).toHaveLength(2);
+
+    // Within the interval: held back, then one notification with everything that happened meanwhile.
+    t.queue.add([new File([], 'c.txt')]);
+    await t.advance(50);
+    t.queue.add([new File([], 'd.txt')]);
+    await t.advance(49);
+    expect(seen).toHaveLength(2);
+    await t.advance(1);
+    expect(seen).toEqual([['rejected'], ['rejected', 'rejected'], ['rejected', 'rejected', 'rejected', 'rejected']]);
+    await t.advance(1000);
+    expect(seen).toHaveLength(3);
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it('coalesces the status changes of a fast batch: one notification per interval, whatever the file count', async () => {
+    // 30 small files on a fast backend: each goes queued → checking → starting → uploading → completing → done in ~10 ms.
+    const t = setup({ progressIntervalMs: 100 }, { latencyMs: 2, bytesPerSecond: 1024 * KiB, progressIntervalMs: 1 });
+    const times: number[] = [];
+    let lastSeen = t.queue.getState();
+    t.queue.subscribe(() => {
+      times.push(t.clock.now());
+      lastSeen = t.queue.getState();
+    });
+    const changes = { count: 0 };
+    let previous = t.queue.getState();
+    t.queue.add(Array.from({ length: 30 }, (_, i) => textFile(KiB, `file-${i}.txt`)));
+    await t.until(() => {
+      const current = t.queue.getState();
+      if (current !== previous) changes.count += 1;
+      previous = current;
+      return t.statuses().every((status) => status === 'done');
+    }, 1);
+    await t.advance(100);
+
+    // Far fewer notifications than snapshots, never two within an interval, and the last one shows the end.
+    expect(changes.count).toBeGreaterThan(times.length * 3);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100);
+    expect(times.length).toBeLessThanOrEqual(Math.floor(((times.at(-1) ?? 0) - (times[0] ?? 0)) / 100) + 1);
+    expect(lastSeen.items.map((item) => item.status)).toEqual(Array.from({ length: 30 }, () => 'done'));
+    expect(lastSeen).toBe(t.queue.getState());
+  });
+
   it('returns the same state until something changes, and keeps unchanged items', async () => {
     const t = setup({ maxConcurrentUploads: 1 });
     const [a, b] = t.queue.add([textFile(KiB, 'a.txt'), textFile(KiB, 'b.txt')]);

@@ -44,10 +44,10 @@ export interface UploadQueueState {
   readonly bytesSent: number;
 }
 
-export interface UploadQueueOptions extends Omit<UploadAttachmentOptions, 'signal' | 'onEvent'> {
+export interface UploadQueueOptions extends Omit<UploadAttachmentOptions, 'signal' | 'onEvent' | 'onProgress'> {
   /** Default 3. */
   maxConcurrentUploads?: number;
-  /** At most one progress notification per interval. Default 100 ms (≤ 10 renders a second). */
+  /** At most one notification (status or progress) per interval. Default 100 ms (≤ 10 renders a second). */
   progressIntervalMs?: number;
   onUploaded?: (attachment: UploadedAttachment, item: UploadItem) => void;
   /** Final failures and rejections (not cancellations). */
@@ -113,8 +113,10 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   let state: UploadQueueState = { items: [], totalBytes: 0, bytesSent: 0 };
   let stale = false;
   let notified = state;
-  let notifyScheduled = false;
-  let progressTimer: unknown;
+  /** The one throttle: a microtask (leading edge) or a timer (trailing edge) is pending. */
+  let flushScheduled = false;
+  let flushTimer: unknown;
+  let lastNotifiedAt = Number.NEGATIVE_INFINITY;
 
   /** Moves noted progress into new item objects; tells whether any item changed. */
   const applyPendingBytes = (): boolean => {
@@ -146,21 +148,34 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     return state;
   };
 
-  const notify = () => {
-    if (destroyed || getState() === notified) return;
+  const flush = () => {
+    flushScheduled = false;
+    flushTimer = undefined;
+    if (destroyed) return;
+    if (applyPendingBytes()) stale = true;
+    if (getState() === notified) return;
     notified = state;
+    lastNotifiedAt = clock.now();
     for (const listener of [...listeners]) listener();
   };
 
-  /** Status changes: rebuilt on demand, listeners told in a microtask so one tick's changes make one notification. */
+  /**
+   * Every change (status or progress) reaches listeners through one throttle: at once (in a microtask, so one
+   * tick's changes make one notification) when the last notification is an interval old, else when the interval
+   * is over — at most one per interval, and the latest state always arrives.
+   */
+  const schedule = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    const wait = lastNotifiedAt + (options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS) - clock.now();
+    if (wait > 0) flushTimer = clock.setTimeout(flush, wait);
+    else queueMicrotask(flush);
+  };
+
+  /** Status changes: the snapshot is rebuilt on demand (getState is always current), listeners told by the throttle. */
   const changed = () => {
     stale = true;
-    if (notifyScheduled) return;
-    notifyScheduled = true;
-    queueMicrotask(() => {
-      notifyScheduled = false;
-      notify();
-    });
+    schedule();
   };
 
   const update = (entry: Entry, patch: Partial<UploadItem>) => {
@@ -172,24 +187,17 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     changed();
   };
 
-  /** Progress: only noted here; the snapshot is rebuilt at most once per interval, when the timer fires. */
+  /** Progress: only noted here (no snapshot in between, however often it comes); the throttle's flush applies it. */
   const progressed = (entry: Entry, bytesSent: number) => {
     entry.pendingBytes = bytesSent;
     withPendingBytes.add(entry);
-    if (progressTimer !== undefined) return;
-    progressTimer = clock.setTimeout(() => {
-      progressTimer = undefined;
-      if (applyPendingBytes()) stale = true;
-      notify();
-    }, options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS);
+    schedule();
   };
 
   const find = (id: string) => entries.find((entry) => entry.item.id === id);
 
   const onEvent = (entry: Entry, event: UploadEvent) => {
-    if (event.type === 'progress') {
-      progressed(entry, event.bytesSent);
-    } else if (event.type === 'checked') {
+    if (event.type === 'checked') {
       update(entry, { contentType: event.file.contentType });
     } else {
       const waiting = isWaiting(event.phase);
@@ -214,6 +222,9 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
       signal: controller.signal,
       onEvent: (event) => {
         if (entry.controller === controller) onEvent(entry, event);
+      },
+      onProgress: (bytesSent) => {
+        if (entry.controller === controller) progressed(entry, bytesSent);
       },
     }).then(
       (attachment) => {
@@ -319,8 +330,8 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
       destroyed = true;
       for (const entry of entries) stop(entry);
       listeners.clear();
-      if (progressTimer !== undefined) clock.clearTimeout(progressTimer);
-      progressTimer = undefined;
+      if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
+      flushTimer = undefined;
     },
   };
 }

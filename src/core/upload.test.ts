@@ -35,6 +35,7 @@ function setup({ backend: backendOptions, retryPolicy, faults = [], random = 0, 
   const backend = createMemoryBackend({ clock, latencyMs: 50, bytesPerSecond: 64 * KiB, ...backendOptions });
   for (const fault of faults) backend.inject(fault);
   const events: UploadEvent[] = [];
+  const progress: number[] = [];
   let tokens = 0;
   const controller = new AbortController();
   let outcome: Outcome | undefined;
@@ -48,6 +49,7 @@ function setup({ backend: backendOptions, retryPolicy, faults = [], random = 0, 
       createClientToken: () => `token-${++tokens}`,
       signal: controller.signal,
       onEvent: (event) => events.push(event),
+      onProgress: (bytesSent) => progress.push(bytesSent),
       ...(retryPolicy ? { retryPolicy } : {}),
       ...options,
     }).then(
@@ -83,13 +85,10 @@ function setup({ backend: backendOptions, retryPolicy, faults = [], random = 0, 
     return outcome.error as UploadError;
   };
   return {
-    clock: fake, jump: (ms: number) => (offset += ms), backend, events, controller, run, advance, phases, phaseEvents, calls, result, failure,
+    clock: fake, jump: (ms: number) => (offset += ms), backend, events, progress, controller, run, advance, phases, phaseEvents, calls, result, failure,
     settled: () => outcome !== undefined, outcome: () => outcome,
   };
 }
-
-const progressOf = (events: UploadEvent[]) =>
-  events.flatMap((event) => (event.type === 'progress' ? [event.bytesSent] : []));
 
 describe('uploadAttachment', () => {
   it('checks, starts, uploads and completes, reporting each step in order', async () => {
@@ -116,7 +115,7 @@ describe('uploadAttachment', () => {
       type: 'checked',
       file: { name: 'notes.txt', sizeInBytes: 200 * KiB, extension: '.txt', contentType: 'text/plain' },
     });
-    const progress = progressOf(t.events);
+    const { progress } = t;
     expect(progress[0]).toBe(0);
     expect(progress.length).toBeGreaterThan(10);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -170,7 +169,7 @@ describe('uploadAttachment', () => {
       ['completing', 1],
     ]);
     expect(t.phaseEvents('retrying')[0]?.error).toBe(slowDown);
-    const progress = progressOf(t.events);
+    const { progress } = t;
     const reset = progress.indexOf(0, 1);
     expect(progress[reset - 1]).toBe(32 * KiB);
     expect(progress.at(-1)).toBe(100 * KiB);
@@ -372,10 +371,11 @@ describe('uploadAttachment', () => {
       t.run(textFile(64 * KiB));
       while (t.phaseEvents(phase).length === 0) await t.advance(10);
       if (phase === 'uploading') {
-        while (!progressOf(t.events).some((bytes) => bytes > 0)) await t.advance(10);
+        while (!t.progress.some((bytes) => bytes > 0)) await t.advance(10);
       }
       const callsBefore = t.backend.calls().length;
       const eventsBefore = t.events.length;
+      const progressBefore = t.progress.length;
 
       t.controller.abort();
       for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -386,6 +386,7 @@ describe('uploadAttachment', () => {
       expect(error.code).toBe('cancelled');
       expect(t.backend.calls()).toHaveLength(callsBefore);
       expect(t.events).toHaveLength(eventsBefore);
+      expect(t.progress).toHaveLength(progressBefore);
       expect(t.backend.attachments().filter((a) => a.completed)).toHaveLength(0);
     });
   });

@@ -29,9 +29,7 @@ export type UploadPhase = 'checking' | 'starting' | 'uploading' | 'retrying' | '
  */
 export type UploadEvent =
   | { type: 'phase'; phase: UploadPhase; attempt: number; retryAt?: number; error?: UploadError }
-  | { type: 'checked'; file: CheckedFile }
-  /** Bytes of the file known to be sent by the current PUT; resets to 0 when a new PUT starts. */
-  | { type: 'progress'; bytesSent: number };
+  | { type: 'checked'; file: CheckedFile };
 
 /** The two Connect calls, replaceable so the React layer can route them through react-query mutations. */
 export interface UploadOperations {
@@ -54,6 +52,11 @@ export interface UploadAttachmentOptions {
   /** Default: `crypto.randomUUID()`. */
   createClientToken?: () => ClientToken;
   onEvent?: (event: UploadEvent) => void;
+  /**
+   * Bytes of the file known to be sent by the current PUT; back to 0 when a new PUT starts. A plain number, not
+   * an event object: it comes many times a second. Must be cheap.
+   */
+  onProgress?: (bytesSent: number) => void;
 }
 
 const directOperations: UploadOperations = {
@@ -92,6 +95,7 @@ async function runUpload(file: Blob & { name: string }, options: UploadAttachmen
   const operations: UploadOperations = { ...directOperations, ...options.operations };
   const createClientToken = options.createClientToken ?? (() => crypto.randomUUID());
   const emit = options.onEvent ?? (() => undefined);
+  const report = options.onProgress ?? (() => undefined);
   const requestOptions: RequestOptions = signal ? { signal } : {};
 
   /** Runs a Start or Complete request, retrying it with the same ClientToken while the policy allows. */
@@ -143,18 +147,18 @@ async function runUpload(file: Blob & { name: string }, options: UploadAttachmen
     putAttempts += 1;
     emit({ type: 'phase', phase: 'uploading', attempt: putAttempts });
     const attempt = { startedAt: clock.now(), bytesSent: 0, lastProgressAt: clock.now(), live: true };
-    emit({ type: 'progress', bytesSent: 0 });
+    report(0);
     const onProgress = (bytesSent: number) => {
       // A PUT that was given up on may still report; only the current attempt speaks.
       if (!attempt.live || bytesSent === attempt.bytesSent) return;
       attempt.bytesSent = bytesSent;
       attempt.lastProgressAt = clock.now();
-      emit({ type: 'progress', bytesSent });
+      report(bytesSent);
     };
     try {
       await abortable(put(target, file, { signal, onProgress, clock }), signal);
       attempt.live = false;
-      if (attempt.bytesSent < checked.sizeInBytes) emit({ type: 'progress', bytesSent: checked.sizeInBytes });
+      if (attempt.bytesSent < checked.sizeInBytes) report(checked.sizeInBytes);
       break;
     } catch (caught) {
       attempt.live = false;

@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRef, StrictMode, type ComponentPropsWithRef, type ReactElement } from 'react';
+import { createRef, Profiler, StrictMode, type ComponentPropsWithRef, type ReactElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { UploadError } from '../core/errors';
@@ -418,6 +418,8 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 10);
     await advance(clock, 10);
     await advance(clock, 100);
+    // The queue tells the UI at most once per 100 ms: the failure shows on the next notification.
+    await advance(clock, 100);
 
     // random 0.999 × 3000 ms: the try is due in 2997 ms.
     expect(status('a.pdf')).toBe('Connection lost — retrying in 3 s');
@@ -441,7 +443,8 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 10);
     // The refresh's own Start is throttled: the wait belongs to the refresh.
     backend.inject({ kind: 'fail', operation: 'start', error: 'throttled' });
-    await advance(clock, 120);
+    // 120 ms to the throttled Start, then up to 100 ms to the queue's next notification.
+    await advance(clock, 220);
     expect(status('report.pdf')).toBe('Service busy — getting a new upload link in 3 s');
     await advance(clock, 5000);
     expect(status('report.pdf')).toBe('Uploaded');
@@ -462,6 +465,30 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 1000);
     expect(within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow')).not.toBe(progressBefore);
     expect(renders()).toBe(before);
+  });
+
+  it('commits at most once per progress interval while uploading, milestones and outcomes included', async () => {
+    let commits = 0;
+    const { clock, zone } = setup({ maxConcurrentUploads: 1 }, (ui) => (
+      <Profiler id="uploader" onRender={() => (commits += 1)}>
+        {ui}
+      </Profiler>
+    ));
+    commits = 0;
+    let lastCommitAt = clock.now();
+    const startedAt = clock.now();
+    // One after the other, ~1 s each: status changes 10 ms apart (the Start and Complete latency) between
+    // progress ticks, ~30 progress ticks and 9 announcements.
+    drop(zone, [pdf('a.pdf', 1050), pdf('b.pdf', 1050), pdf('c.pdf', 1050)]);
+    // Small steps: each `act` flushes its updates as one commit, so a big step would hide extra commits.
+    for (let i = 0, seen = 0; i < 400; i++, seen = commits) {
+      await advance(clock, 10);
+      if (commits > seen) lastCommitAt = clock.now();
+    }
+    expect(['a.pdf', 'b.pdf', 'c.pdf'].map(status)).toEqual(['Uploaded', 'Uploaded', 'Uploaded']);
+    // The drop's own commit, then at most one per 100 ms.
+    expect(commits).toBeGreaterThan(5);
+    expect(commits).toBeLessThanOrEqual(2 + Math.floor((lastCommitAt - startedAt) / 100));
   });
 
   it('gives a ref that adds files (e.g. pasted into the host chat input) and opens the picker', async () => {
@@ -546,6 +573,17 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
       'second.pdf: half uploaded.',
       'Upload failed. “second.pdf” could not be sent: this conversation has reached its limit of attachments.',
     ]);
+  });
+
+  it('announces every milestone even when throttled notifications skip the steps in between', async () => {
+    const { clock, zone, backend } = setup({ progressIntervalMs: 5000 });
+    const region = document.querySelector('[aria-live]') as HTMLElement;
+    backend.inject({ kind: 'fail', operation: 'put', error: 'network', count: 2 });
+    drop(zone, [pdf('quick.pdf', 200)]);
+    await advance(clock, 20_000);
+    // One notification at the drop, the next 5 s later: by then two failed tries and the upload itself are over.
+    expect(region).toHaveTextContent(/^Uploading quick\.pdf\. quick\.pdf uploaded\.$/);
+    expect(status('quick.pdf')).toBe('Uploaded');
   });
 
   it("runs Start and Complete as named mutations in the host's QueryClient, never retried by react-query", async () => {

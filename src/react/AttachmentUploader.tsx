@@ -1,4 +1,4 @@
-import { forwardRef, memo, useEffect, useId, useImperativeHandle, useState } from 'react';
+import { forwardRef, memo, useEffect, useId, useImperativeHandle, useMemo, useState } from 'react';
 import { isInProgress, type UploadItem } from '../core/queue';
 import type { ResolvedRules } from '../core/validate';
 import { displayName } from './format';
@@ -39,6 +39,8 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
   const promptId = `${id}-prompt`;
   const limitsId = `${id}-limits`;
   const classes = ['cau', isDragActive && 'cau--drag-active', options.disabled && 'cau--disabled', className];
+  // Depends only on the rules and the words, not on the uploads: not worked out again on every progress render.
+  const limits = useMemo(() => describeLimits(rules, messages), [rules, messages]);
 
   return (
     <div {...uploader.getRootProps()} className={classes.filter(Boolean).join(' ')}>
@@ -50,7 +52,7 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
           {multiple ? messages.chooseFiles : messages.chooseFile}
         </button>
         <p className="cau-limits" id={limitsId}>
-          {describeLimits(rules, messages)}
+          {limits}
         </p>
         <input {...uploader.getInputProps()} className="cau-input" />
       </div>

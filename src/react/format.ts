@@ -13,8 +13,17 @@ export function formatBytes(bytes: number, locale?: string): string {
     value /= 1024;
     unit++;
   }
-  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
-  return `${number} ${SIZE_UNITS[unit] ?? 'B'}`;
+  return `${numberFormat(locale, unit === 0 ? 0 : 1).format(value)} ${SIZE_UNITS[unit] ?? 'B'}`;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** Formatters are costly to build and sizes are formatted on every render: one per locale and precision. */
+export function numberFormat(locale: string | undefined, maximumFractionDigits: number): Intl.NumberFormat {
+  const key = `${locale ?? ''} ${maximumFractionDigits}`;
+  let format = numberFormats.get(key);
+  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(locale, { maximumFractionDigits })));
+  return format;
 }
 
 // C0, DEL and C1 controls, and the bidirectional overrides/isolates that can make "evil‮fdp.exe" read as a PDF.

@@ -3,7 +3,7 @@ import type { UploadError, UploadErrorCode } from '../core/errors';
 import type { UploadItem, UploadStatus } from '../core/queue';
 import { extensionOf, type ResolvedRules } from '../core/validate';
 import { isFolderPlaceholder } from './folders';
-import { formatBytes, shortName, typeLabels } from './format';
+import { formatBytes, numberFormat, shortName, typeLabels } from './format';
 
 /** Facts a failure or rejection message may use; every value is already formatted for people. */
 export interface ErrorFacts {
@@ -133,6 +133,9 @@ const couldNotSend =
   ({ name }: ErrorFacts) =>
     `“${name}” could not be sent: ${why}`;
 
+/** Built once, on first use: a formatter per call would cost more than the rest of the render. */
+let orList: Intl.ListFormat | undefined;
+
 export const defaultMessages: AttachmentUploaderMessages = {
   dropPrompt: 'Drop or paste files here.',
   dropPromptSingle: 'Drop or paste a file here.',
@@ -140,9 +143,8 @@ export const defaultMessages: AttachmentUploaderMessages = {
   chooseFiles: 'Choose files',
   chooseFile: 'Choose a file',
   limits: ({ types, maxSize }) => `Accepted: ${types}, up to ${maxSize} each.`,
-  list: (items) => new Intl.ListFormat('en', { type: 'disjunction' }).format(items),
-  formatSize: (bytes, exact) =>
-    exact ? `${new Intl.NumberFormat('en').format(bytes)} bytes` : formatBytes(bytes, 'en'),
+  list: (items) => (orList ??= new Intl.ListFormat('en', { type: 'disjunction' })).format(items),
+  formatSize: (bytes, exact) => (exact ? `${numberFormat('en', 0).format(bytes)} bytes` : formatBytes(bytes, 'en')),
   typeName: (mime) => TYPE_NAMES[mime] ?? `a file of type ${mime}`,
   fileList: 'Files',
   status: {

@@ -145,18 +145,24 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     () => resolveRules({ accept: acceptKey?.split('\n'), maxFileSizeBytes }),
     [acceptKey, maxFileSizeBytes],
   );
-  const engine: EngineOptions = {
-    client: options.client,
-    rules,
-    operations: useMutationOperations(options.queryClient),
-    retryPolicy: options.retryPolicy,
-    maxConcurrentUploads: options.maxConcurrentUploads,
-    put: options.put,
-    clock: options.clock,
-    random: options.random,
-    createClientToken: options.createClientToken,
-    progressIntervalMs: options.progressIntervalMs,
-  };
+  const operations = useMutationOperations(options.queryClient);
+  const { client, retryPolicy, maxConcurrentUploads, put, random, createClientToken, progressIntervalMs } = options;
+  // A new object only when an option changed, so the queue is not re-configured after every progress render.
+  const engine = useMemo<EngineOptions>(
+    () => ({
+      client,
+      rules,
+      operations,
+      retryPolicy,
+      maxConcurrentUploads,
+      put,
+      clock: options.clock,
+      random,
+      createClientToken,
+      progressIntervalMs,
+    }),
+    [client, rules, operations, retryPolicy, maxConcurrentUploads, put, options.clock, random, createClientToken, progressIntervalMs],
+  );
 
   // The latest callbacks and values, read when events happen (the queue keeps stable wrappers).
   const latest = useRef({ options, engine, messages, multiple, disabled });
@@ -172,13 +178,12 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     }),
   );
   // Options from new props reach the queue after commit; uploads already running keep theirs.
-  useEffect(() => queue.setOptions(engine));
+  useEffect(() => queue.setOptions(engine), [queue, engine]);
 
   // The queue's methods are closures, stable for its lifetime.
   const state = useSyncExternalStore(queue.subscribe, queue.getState, queue.getState);
 
-  const [announcement, setAnnouncement] = useState('');
-  useAnnouncements(state.items, rules, messages, setAnnouncement);
+  const [announcement, setAnnouncement] = useAnnouncement(state.items, rules, messages);
   const now = useCountdownClock(state.items, clock);
 
   const [isDragActive, setDragActive] = useState(false);
@@ -194,7 +199,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       if (!several && files.length > 1) setAnnouncement(words.onlyOneFile({ ignored: files.length - 1 }));
       queue.add(several ? files : files.slice(0, 1));
     },
-    [queue],
+    [queue, setAnnouncement],
   );
 
   useEffect(() => {
@@ -347,51 +352,62 @@ function useStableMessages(override: Override): AttachmentUploaderMessages {
   return cache.current!.merged;
 }
 
-type Seen = { status: UploadStatus; started: boolean; halfway: boolean };
+type Seen = { status: UploadStatus; started: boolean; halfway: boolean; error: UploadError | undefined };
+
+interface Announced {
+  items: readonly UploadItem[];
+  seen: ReadonlyMap<string, Seen>;
+  text: string;
+}
 
 /**
  * Milestones and outcomes in words for the live region: started, half uploaded, waiting to retry, done, failed,
- * rejected, cancelled — never every percent.
+ * rejected, cancelled — never every percent. Worked out while rendering the new items (React's "information from
+ * previous renders" pattern), not in an effect: an effect's state update would cost a second commit per milestone.
  */
-function useAnnouncements(
+function useAnnouncement(
   items: readonly UploadItem[],
   rules: ResolvedRules,
   messages: AttachmentUploaderMessages,
-  announce: (text: string) => void,
-): void {
-  const seen = useRef(new Map<string, Seen>());
-  useEffect(() => {
-    const lines: string[] = [];
-    const next = new Map<string, Seen>();
-    for (const item of items) {
-      const { status } = item;
-      const previous = seen.current.get(item.id);
-      // A retried item starts over: its milestones may be announced again.
-      const fresh = status === 'queued';
-      let started = !fresh && !!previous?.started;
-      let halfway = !fresh && !!previous?.halfway;
-      const name = displayName(item.name);
-      if (previous?.status !== status) {
-        const reason = describeItemError(item, rules, messages) ?? '';
-        if (status === 'uploading' && !started) {
-          lines.push(messages.announceStarted({ name }));
-          started = true;
-        } else if (isWaiting(status) && !(previous && isWaiting(previous.status))) {
-          lines.push(messages.announceRetrying({ name, reason: messages.retryReason(item.error?.code) }));
-        } else if (status === 'done') lines.push(messages.announceDone({ name }));
-        else if (status === 'failed') lines.push(messages.announceFailed({ reason }));
-        else if (status === 'rejected') lines.push(messages.announceRejected({ reason }));
-        else if (status === 'cancelled') lines.push(messages.announceCancelled({ name }));
-      }
-      if (status === 'uploading' && !halfway && item.bytesSent * 2 >= item.sizeInBytes) {
-        lines.push(messages.announceHalfway({ name }));
-        halfway = true;
-      }
-      next.set(item.id, { status, started, halfway });
+): [string, (text: string) => void] {
+  const [announced, setAnnounced] = useState<Announced>(() => ({ items, seen: new Map(), text: '' }));
+  const announce = useCallback((text: string) => setAnnounced((previous) => ({ ...previous, text })), []);
+  if (announced.items === items) return [announced.text, announce];
+
+  const lines: string[] = [];
+  const seen = new Map<string, Seen>();
+  for (const item of items) {
+    const { status } = item;
+    const previous = announced.seen.get(item.id);
+    // A retried item starts over: its milestones may be announced again.
+    const fresh = status === 'queued';
+    let started = !fresh && !!previous?.started;
+    let halfway = !fresh && !!previous?.halfway;
+    const name = displayName(item.name);
+    // Notifications are throttled, so a fast step may never be seen: "started" is told once bytes have moved, even
+    // if the item is already past uploading, and every new cause of a wait is told, even from one wait to another.
+    if (/^(uploading|completing|done)$/.test(status) && !started) {
+      lines.push(messages.announceStarted({ name }));
+      started = true;
     }
-    seen.current = next;
-    if (lines.length) announce(lines.join(' '));
-  }, [items, rules, messages, announce]);
+    if (isWaiting(status) && item.error !== undefined && item.error !== previous?.error) {
+      lines.push(messages.announceRetrying({ name, reason: messages.retryReason(item.error.code) }));
+    } else if (previous?.status !== status) {
+      const reason = describeItemError(item, rules, messages) ?? '';
+      if (status === 'done') lines.push(messages.announceDone({ name }));
+      else if (status === 'failed') lines.push(messages.announceFailed({ reason }));
+      else if (status === 'rejected') lines.push(messages.announceRejected({ reason }));
+      else if (status === 'cancelled') lines.push(messages.announceCancelled({ name }));
+    }
+    if (status === 'uploading' && !halfway && item.bytesSent * 2 >= item.sizeInBytes) {
+      lines.push(messages.announceHalfway({ name }));
+      halfway = true;
+    }
+    seen.set(item.id, { status, started, halfway, error: item.error });
+  }
+  const text = lines.length ? lines.join(' ') : announced.text;
+  setAnnounced({ items, seen, text });
+  return [text, announce];
 }
 
 /**
