@@ -79,6 +79,8 @@ export interface EmulatorOptions {
    * for this long before the verdict. Default 0: the verdict is there when Complete returns.
    */
   scanDelayMs?: number;
+  /** The same for attached files alone (e.g. a visible scan on a case while chat verdicts stay instant). Default: scanDelayMs. */
+  attachedFileScanDelayMs?: number;
   /** Attached-file limits per associated resource; defaults 50 files and 200 MiB in all. */
   attachedFileLimits?: Partial<AttachedFileLimits>;
   /** Receives one line per request (method, path, status, error type) and internal errors. Never a token. */
@@ -132,14 +134,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     connectionTokenTtlSeconds: options.connectionTokenTtlSeconds ?? DEFAULT_CONNECTION_TOKEN_TTL_SECONDS,
   };
   const state = new EmulatorState();
-  const scanner = new MalwareScanner(s3, options.scanDelayMs ?? 0);
+  const chatScanner = new MalwareScanner(s3, options.scanDelayMs ?? 0);
+  const fileScanner = new MalwareScanner(s3, options.attachedFileScanDelayMs ?? options.scanDelayMs ?? 0);
   const ctx: EmulatorContext = {
     config,
     state,
     s3,
-    scanAttachment: options.scanAttachment ?? chatAttachmentScanner(state, scanner),
+    scanAttachment: options.scanAttachment ?? chatAttachmentScanner(state, chatScanner),
   };
-  const attachedFiles = new AttachedFiles(ctx, scanner, { ...DEFAULT_ATTACHED_FILE_LIMITS, ...options.attachedFileLimits });
+  const attachedFiles = new AttachedFiles(ctx, fileScanner, { ...DEFAULT_ATTACHED_FILE_LIMITS, ...options.attachedFileLimits });
   const log = options.log;
 
   const server = http.createServer((req, res) => {
@@ -165,6 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   } catch (error) {
     attachedFiles.close();
+    chatScanner.close();
     await s3.close();
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
@@ -199,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setAttachedFileLimits: (associatedResourceArn, limits) => attachedFiles.setLimits(associatedResourceArn, limits),
     close: async () => {
       attachedFiles.close();
+      chatScanner.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -5,11 +5,11 @@ import { displayName } from '../react/format';
 import type { TranscriptAttachment, TranscriptItem } from './chat-client';
 
 /** GetAttachment URLs are fetched on each click and used at once: a short life is plenty. */
-const DOWNLOAD_URL_EXPIRY_SECONDS = 60;
+export const DOWNLOAD_URL_EXPIRY_SECONDS = 60;
 /** The object URL outlives the click long enough for the browser to start saving. */
 const OBJECT_URL_LIFETIME_MS = 60_000;
 
-const SCAN_WORDS: Record<AttachmentStatus, string> = {
+export const SCAN_WORDS: Record<AttachmentStatus, string> = {
   APPROVED: 'Scanned: clean',
   REJECTED: 'Rejected by the malware scan',
   IN_PROGRESS: 'Being scanned…',
@@ -142,7 +142,7 @@ const AttachmentEntry = memo(function AttachmentEntry({
  * failed fetch stays an error message in the widget instead of navigating the page to S3's XML error (and
  * losing the chat with it).
  */
-async function saveFrom(url: string, name: string): Promise<void> {
+export async function saveFrom(url: string, name: string): Promise<void> {
   const response = await fetch(url, { credentials: 'omit', cache: 'no-store' });
   if (!response.ok) throw new Error(`The download failed: S3 answered ${response.status}.`);
   const objectUrl = URL.createObjectURL(await response.blob());

@@ -1,7 +1,7 @@
 /**
  * The page's view of its host backend: where to send Participant calls, and where a ParticipantToken comes from.
  */
-import { DISPLAY_NAME_MAX_LENGTH, type DemoConfig, type StartChatReply, type StartChatRequest } from './config';
+import { DISPLAY_NAME_MAX_LENGTH, type DemoConfig, type NewCaseReply, type StartChatReply, type StartChatRequest } from './config';
 
 /**
  * `GET /demo-api/config`, then `?region=` or `?endpoint=` from the page URL, for the built page hosted behind
@@ -57,4 +57,14 @@ export async function requestChat(displayName: string, signal?: AbortSignal): Pr
     throw new Error(body.message ?? `The demo backend answered ${response.status} to start-chat.`);
   }
   return { contactId: body.contactId, participantId: body.participantId, participantToken: body.participantToken };
+}
+
+/** The host backend creates a case for the agent view (the emulator's; real cases come from Amazon Connect Cases). */
+export async function requestCase(signal?: AbortSignal): Promise<NewCaseReply> {
+  const response = await fetch('/demo-api/cases', { method: 'POST', cache: 'no-store', ...(signal ? { signal } : {}) });
+  const body = (await response.json().catch(() => ({}))) as Partial<NewCaseReply> & { message?: string };
+  if (!response.ok || !body.instanceId || !body.associatedResourceArn) {
+    throw new Error(body.message ?? `The demo backend answered ${response.status} to cases.`);
+  }
+  return { instanceId: body.instanceId, associatedResourceArn: body.associatedResourceArn };
 }

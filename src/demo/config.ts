@@ -25,3 +25,9 @@ export interface StartChatRequest {
 }
 
 export const DISPLAY_NAME_MAX_LENGTH = 256;
+
+/** `POST /demo-api/cases` reply: a fresh case of the emulator for the agent view to attach files to. */
+export interface NewCaseReply {
+  instanceId: string;
+  associatedResourceArn: string;
+}

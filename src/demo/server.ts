@@ -1,8 +1,9 @@
 /**
  * The demo's Node side (`npm start`): plays the host's backend for the chat widget. It starts the local Connect
  * emulator (or targets a real instance with `--aws`), builds the page with Vite, serves it from a loopback HTTP
- * server under a strict Content-Security-Policy, and answers the page's two backend calls. AWS credentials stay
- * here: the browser only ever gets a ParticipantToken, as with a real widget.
+ * server under a strict Content-Security-Policy, and answers the page's backend calls: start a chat, and for the
+ * agent view create a case and sign and forward its attached-file operations. AWS credentials stay here: the
+ * browser only ever gets a ParticipantToken, as with a real widget, and never signs a Connect call itself.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -11,10 +12,19 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConnectClient, StartChatContactCommand } from '@aws-sdk/client-connect';
+import {
+  CompleteAttachedFileUploadCommand,
+  ConnectClient,
+  DeleteAttachedFileCommand,
+  GetAttachedFileCommand,
+  StartAttachedFileUploadCommand,
+  StartChatContactCommand,
+} from '@aws-sdk/client-connect';
 import { build, createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startEmulator, type Emulator } from '../../emulator/server';
-import { DISPLAY_NAME_MAX_LENGTH, type DemoConfig, type StartChatReply } from './config';
+import type { AttachedFileRequest } from '../attached-files/types';
+import { isRecord } from '../core/http-errors';
+import { DISPLAY_NAME_MAX_LENGTH, type DemoConfig, type NewCaseReply, type StartChatReply } from './config';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VITE_CONFIG = join(REPO_ROOT, 'vite.config.ts');
@@ -23,6 +33,16 @@ const DEFAULT_OUT_DIR = join(REPO_ROOT, 'dist-demo');
 const DEFAULT_DATA_DIR = join(REPO_ROOT, '.emulator-data');
 /** The start-chat body is a display name: anything bigger is not the page talking. */
 const MAX_BODY_BYTES = 4096;
+/** An attached-file call is `{operation, input}` with a file name, a few ids and maybe tags. */
+const MAX_ATTACHED_FILE_BODY_BYTES = 16_384;
+/** Long enough to watch the agent view's files go PROCESSING → APPROVED / REJECTED. */
+const AGENT_SCAN_DELAY_MS = 1500;
+const ATTACHED_FILE_OPERATIONS: ReadonlySet<string> = new Set<AttachedFileRequest['operation']>([
+  'StartAttachedFileUpload',
+  'CompleteAttachedFileUpload',
+  'GetAttachedFile',
+  'DeleteAttachedFile',
+]);
 
 /** A real Amazon Connect instance; StartChatContact is signed with the default AWS credential chain. */
 export interface AwsTarget {
@@ -58,12 +78,17 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Who answers StartChatContact, and which origins the page may therefore connect to. */
+/** Who answers the Connect calls, and which origins the page may therefore connect to. */
 interface ChatBackend {
   readonly config: DemoConfig;
   readonly connectOrigins: readonly string[];
   readonly emulator?: Emulator;
+  /** Signs the agent view's attached-file operations. */
+  readonly connect: ConnectClient;
+  readonly instanceId: string;
   startChat(displayName: string): Promise<StartChatReply>;
+  /** A fresh case for the agent view; only the emulator has cases to hand out. */
+  newCaseArn?: () => string;
   close(): Promise<void>;
 }
 
@@ -85,9 +110,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     const csp = contentSecurityPolicy(backend.connectOrigins);
     const devServer = vite;
+    const cases = new Set<string>();
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       res.on('error', () => undefined);
-      handle(req, res, { backend, csp, outDir, vite: devServer, origin: originOf(server) }, log).catch((error: unknown) => {
+      handle(req, res, { backend, csp, outDir, vite: devServer, origin: originOf(server), cases }, log).catch((error: unknown) => {
         log(`demo server error: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'The demo server failed to handle this request.' });
         else res.destroy();
@@ -118,9 +144,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
 async function emulatorBackend(options: DemoServerOptions): Promise<ChatBackend> {
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
+  // A visible scan for the agent view's attached files; chat attachments keep their verdict at once.
   const emulator = await startEmulator({
     dataDir,
     port: options.emulatorPort ?? 0,
+    attachedFileScanDelayMs: AGENT_SCAN_DELAY_MS,
     ...(options.emulatorLog ? { log: options.emulatorLog } : {}),
   });
   // Signed with the emulator's documented dev credentials, exactly as a real backend signs with its own.
@@ -138,7 +166,10 @@ async function emulatorBackend(options: DemoServerOptions): Promise<ChatBackend>
     },
     connectOrigins: [emulator.participantEndpoint, emulator.s3Endpoint],
     emulator,
+    connect,
+    instanceId: emulator.instanceId,
     startChat: (displayName) => startChat(connect, emulator.instanceId, emulator.contactFlowId, displayName),
+    newCaseArn: () => emulator.newCaseArn(),
     close: async () => {
       connect.destroy();
       await emulator.close();
@@ -158,6 +189,8 @@ function awsBackend(target: AwsTarget): ChatBackend {
       `https://*.s3.${target.region}.amazonaws.com`,
       `https://s3.${target.region}.amazonaws.com`,
     ],
+    connect,
+    instanceId: target.instanceId,
     startChat: (displayName) => startChat(connect, target.instanceId, target.contactFlowId, displayName),
     close: async () => connect.destroy(),
   };
@@ -191,8 +224,10 @@ interface RequestContext {
   csp: string;
   outDir: string;
   vite: ViteDevServer | undefined;
-  /** This server's own origin, for the same-origin check on the backend call. */
+  /** This server's own origin, for the same-origin check on the backend calls. */
   origin: string;
+  /** The cases this server handed out: the only ones the agent view may attach files to. */
+  cases: Set<string>;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, log: (line: string) => void): Promise<void> {
@@ -205,14 +240,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
     if (method !== 'GET') return sendJson(res, 405, { message: 'Use GET.' }, { Allow: 'GET' });
     return sendJson(res, 200, ctx.backend.config);
   }
-  if (path === '/demo-api/start-chat') {
+  if (path === '/demo-api/start-chat' || path === '/demo-api/cases' || path === '/demo-api/attached-files') {
     if (method !== 'POST') return sendJson(res, 405, { message: 'Use POST.' }, { Allow: 'POST' });
-    // Only this page may start chats: browsers send Origin on every POST, so another site is refused here.
+    // Only this page may call these: browsers send Origin on every POST, so another site is refused here.
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== ctx.origin) return sendJson(res, 403, { message: 'Cross-origin request refused.' });
+    if (path === '/demo-api/cases') return newCase(res, ctx);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendJson(res, 415, { message: 'Send a JSON body.' });
     }
+    if (path === '/demo-api/attached-files') return forwardAttachedFile(req, res, ctx, log);
     const displayName = parseDisplayName(await readBody(req));
     if (displayName === undefined) {
       return sendJson(res, 400, { message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters.` });
@@ -234,6 +271,70 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
   res.setHeader('Content-Security-Policy', ctx.csp);
   if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });
   await serveFile(req, res, ctx.outDir, path);
+}
+
+function newCase(res: ServerResponse, ctx: RequestContext): void {
+  const { newCaseArn, instanceId } = ctx.backend;
+  if (newCaseArn === undefined) {
+    return sendJson(res, 501, { message: 'The agent view needs the local emulator: it creates its cases there.' });
+  }
+  const associatedResourceArn = newCaseArn();
+  ctx.cases.add(associatedResourceArn);
+  const reply: NewCaseReply = { instanceId, associatedResourceArn };
+  sendJson(res, 200, reply, { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * The host backend of `createAttachedFileClient({ backend })` (README, "Agent side"): signs and forwards one
+ * `{operation, input}`, pinned to this instance and to a case this server created, and passes Connect's error
+ * (status, `x-amzn-ErrorType`, `Message`, `Reason`) through so the page gets the same error codes as in SDK mode.
+ */
+async function forwardAttachedFile(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, log: (line: string) => void): Promise<void> {
+  const refuse = (status: number, errorType: string, message: string) =>
+    sendJson(res, status, { Message: message }, { 'x-amzn-ErrorType': errorType });
+  const body = await readBody(req, MAX_ATTACHED_FILE_BODY_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = body === undefined ? undefined : JSON.parse(body);
+  } catch {
+    return refuse(400, 'SerializationException', 'The body is not JSON.');
+  }
+  if (!isRecord(parsed) || typeof parsed['operation'] !== 'string' || !ATTACHED_FILE_OPERATIONS.has(parsed['operation']) || !isRecord(parsed['input'])) {
+    return refuse(400, 'InvalidRequestException', 'Send {"operation", "input"} with one of the four attached-file operations.');
+  }
+  const input = parsed['input'];
+  const arn = input['AssociatedResourceArn'];
+  if (typeof arn !== 'string' || !ctx.cases.has(arn)) return refuse(403, 'AccessDeniedException', 'Not a case of this demo.');
+  // The operation is one of the four and the instance is pinned; Connect itself validates every other member.
+  const request = { operation: parsed['operation'], input: { ...input, InstanceId: ctx.backend.instanceId } } as AttachedFileRequest;
+  try {
+    const { $metadata: _metadata, ...output } = await sendAttachedFile(ctx.backend.connect, request);
+    return sendJson(res, 200, output, { 'Cache-Control': 'no-store' });
+  } catch (error) {
+    const facts = isRecord(error) ? error : {};
+    const metadata = isRecord(facts['$metadata']) ? facts['$metadata'] : {};
+    const status = typeof metadata['httpStatusCode'] === 'number' ? metadata['httpStatusCode'] : undefined;
+    const name = typeof facts['name'] === 'string' ? facts['name'] : 'Error';
+    if (status === undefined || facts['$fault'] === undefined) {
+      log(`${request.operation} failed: ${name}`);
+      return refuse(502, 'ServiceUnavailableException', `${request.operation} did not reach Connect.`);
+    }
+    const message = typeof facts['message'] === 'string' ? facts['message'] : name;
+    return sendJson(res, status, { Message: message, ...(facts['Reason'] !== undefined && { Reason: facts['Reason'] }) }, { 'x-amzn-ErrorType': name });
+  }
+}
+
+function sendAttachedFile(connect: ConnectClient, request: AttachedFileRequest): Promise<object & { $metadata?: unknown }> {
+  switch (request.operation) {
+    case 'StartAttachedFileUpload':
+      return connect.send(new StartAttachedFileUploadCommand(request.input));
+    case 'CompleteAttachedFileUpload':
+      return connect.send(new CompleteAttachedFileUploadCommand(request.input));
+    case 'GetAttachedFile':
+      return connect.send(new GetAttachedFileCommand(request.input));
+    case 'DeleteAttachedFile':
+      return connect.send(new DeleteAttachedFileCommand(request.input));
+  }
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -290,16 +391,16 @@ function parseDisplayName(body: string | undefined): string | undefined {
   return trimmed.length >= 1 && trimmed.length <= DISPLAY_NAME_MAX_LENGTH ? trimmed : undefined;
 }
 
-/** The body as text, or undefined when it is larger than MAX_BODY_BYTES. */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body as text, or undefined when it is larger than `limit`. */
+function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string | undefined> {
   return new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
-    req.once('end', () => done(size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.once('end', () => done(size <= limit ? Buffer.concat(chunks).toString('utf8') : undefined));
     req.once('error', fail);
   });
 }
