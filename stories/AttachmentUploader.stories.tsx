@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import { waitForScan } from '../src/core/scan';
 import { csv, pdf, png, windowsExecutable } from './files';
 import { frenchMessages } from './messages-fr';
 import { dragFiles, row, scenarioReady } from './queries';
@@ -12,7 +13,7 @@ import { scenario, type UploaderArgs } from './scenario';
  */
 const meta = {
   title: 'AttachmentUploader/States',
-  args: { onUploaded: fn(), onError: fn() },
+  args: { onUploaded: fn(), onError: fn(), onScanned: fn() },
   // Controls for the props a host sets (the backend, clock and randomness belong to each story's scenario).
   argTypes: {
     disabled: { control: 'boolean' },
@@ -215,6 +216,75 @@ export const Done: Story = {
     // The queue tells the UI at most once per 100 ms: the row goes on its next notification.
     await waitFor(() => expect(canvas.queryByText('meter-photo.png')).not.toBeInTheDocument(), LIVE);
     await expect(canvas.getAllByRole('listitem')).toHaveLength(1);
+  },
+};
+
+/** The file is attached (Complete succeeded) and Connect's malware scan is under way (`awaitScan`). */
+export const Scanning: Story = {
+  args: { awaitScan: waitForScan },
+  render: scenario(
+    async ({ drop, runUntil, count }) => {
+      drop(pdf('water-damage-claim.pdf', 300_000));
+      await runUntil(() => count('scanning') === 1, 'a file being scanned');
+    },
+    { backend: { scanMs: 30 * 60_000 } },
+  ),
+  play: async ({ canvasElement, args }) => {
+    await scenarioReady(canvasElement);
+    const item = within(row(canvasElement, 'water-damage-claim.pdf'));
+    await expect(item.getByText('Scanning for malware')).toBeVisible();
+    await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    // Already attached: no Cancel, but the row can be removed.
+    await expect(item.queryByRole('button', { name: 'Cancel water-damage-claim.pdf' })).not.toBeInTheDocument();
+    await expect(item.getByRole('button', { name: 'Remove water-damage-claim.pdf' })).toBeVisible();
+    await expect(args.onUploaded).toHaveBeenCalledTimes(1);
+    await expect(args.onScanned).not.toHaveBeenCalled();
+  },
+};
+
+/** The scan approved the file: uploaded and scanned, a full bar. */
+export const ScanApproved: Story = {
+  name: 'Scan approved',
+  args: { awaitScan: waitForScan },
+  render: scenario(
+    async ({ drop, settle }) => {
+      drop(pdf('water-damage-claim.pdf', 300_000));
+      await settle();
+    },
+    { backend: { scanMs: 4_000 } },
+  ),
+  play: async ({ canvasElement, args }) => {
+    await scenarioReady(canvasElement);
+    const item = within(row(canvasElement, 'water-damage-claim.pdf'));
+    await expect(item.getByText('Uploaded and scanned')).toBeVisible();
+    await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await expect(args.onScanned).toHaveBeenCalledWith(expect.objectContaining({ status: 'done', scanStatus: 'APPROVED' }));
+    await expect(within(canvasElement).getByText('water-damage-claim.pdf: Uploaded and scanned.')).toBeInTheDocument();
+  },
+};
+
+/** The scan refused the file (here: any file named eicar…): shown as refused, in the danger colour, never as a success. */
+export const ScanRejected: Story = {
+  name: 'Scan rejected',
+  args: { awaitScan: waitForScan },
+  render: scenario(
+    async ({ drop, settle }) => {
+      drop(pdf('eicar-invoice.pdf', 100_000), pdf('receipt.pdf', 100_000));
+      await settle();
+    },
+    { backend: { scanMs: 4_000, scanOutcome: ({ name }) => (name.startsWith('eicar') ? 'REJECTED' : 'APPROVED') } },
+  ),
+  play: async ({ canvasElement, args }) => {
+    await scenarioReady(canvasElement);
+    const refused = row(canvasElement, 'eicar-invoice.pdf');
+    const item = within(refused);
+    const words = item.getByText('Refused by the malware scan');
+    await expect(words).toBeVisible();
+    await expect(refused).toHaveClass('cau-item--scan-refused');
+    await expect(getComputedStyle(words).color).not.toBe(getComputedStyle(within(row(canvasElement, 'receipt.pdf')).getByText('Uploaded and scanned')).color);
+    await expect(item.queryByRole('progressbar')).not.toBeInTheDocument();
+    await expect(item.getByRole('button', { name: 'Remove eicar-invoice.pdf' })).toBeVisible();
+    await expect(args.onScanned).toHaveBeenCalledWith(expect.objectContaining({ name: 'eicar-invoice.pdf', scanStatus: 'REJECTED' }));
   },
 };
 

@@ -122,4 +122,33 @@ describe('createMemoryBackend', () => {
     expect(code(await settle(backend.client.startUpload(request)))).toBe('ok');
     expect(backend.calls().map((call) => call.clientToken)).toEqual(['t-1', 't-1', 't-1', 't-1']);
   });
+
+  it('keeps a completed file PROCESSING for scanMs, then gives the scan outcome, with a URL only when approved', async () => {
+    const clock = new FakeClock();
+    const backend = createMemoryBackend({
+      clock,
+      latencyMs: 0,
+      scanMs: 1_000,
+      scanOutcome: ({ name }) => (name.startsWith('eicar') ? 'REJECTED' : 'APPROVED'),
+    });
+    const run = async <T>(promise: Promise<T>, ms = 0): Promise<T> => {
+      const settled = promise.then((value) => ({ value }));
+      await clock.advance(ms);
+      return (await settled).value;
+    };
+    const upload = async (name: string) => {
+      const target = await run(backend.client.startUpload({ ...request, name, clientToken: name }));
+      await run(backend.put(target, new Blob(['a'.repeat(request.sizeInBytes)])), 60_000);
+      await run(backend.client.completeUpload({ attachmentId: target.attachmentId, clientToken: `${name}-complete` }));
+      return target.attachmentId;
+    };
+    const clean = await upload('clean.txt');
+    const infected = await upload('eicar.txt');
+
+    const early = await run(backend.client.getAttachment(infected));
+    expect(early).toEqual({ sizeInBytes: 1000, status: 'PROCESSING' });
+    await clock.advance(1_000);
+    expect(await run(backend.client.getAttachment(infected))).toEqual({ sizeInBytes: 1000, status: 'REJECTED' });
+    expect(await run(backend.client.getAttachment(clean))).toMatchObject({ status: 'APPROVED', url: expect.stringContaining(clean) });
+  });
 });

@@ -1,6 +1,7 @@
 import { CONNECT_ALLOWED_TYPES, CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES, CONNECT_MAX_NAME_LENGTH } from './allowed-types';
 import { UploadError, type UploadErrorCode } from './errors';
 import type { PutFunction } from './put';
+import type { ScanOutcome } from './scan';
 import { cancelledError, sleep, systemClock, type Clock } from './time';
 import type {
   AttachmentClient,
@@ -30,6 +31,10 @@ export interface MemoryBackendOptions {
   progressIntervalMs?: number;
   /** Largest accepted AttachmentSizeInBytes. Default Connect's 20 MiB. */
   maxFileSizeBytes?: number;
+  /** How long a completed file stays PROCESSING (the malware scan) before its outcome. Default 0. */
+  scanMs?: number;
+  /** The scan's verdict on a completed file. Default: APPROVED. */
+  scanOutcome?: (attachment: MemoryAttachment) => ScanOutcome;
 }
 
 export type MemoryOperation = 'start' | 'put' | 'complete';
@@ -78,6 +83,8 @@ interface StoredAttachment extends MemoryAttachment {
   url: string;
   urlExpiry: number;
   completeToken?: string;
+  /** When the scan of the completed file decides. */
+  scannedAt?: number;
 }
 
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -89,6 +96,8 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
   const latencyMs = options.latencyMs ?? 50;
   const tickMs = options.progressIntervalMs ?? 100;
   const maxFileSizeBytes = options.maxFileSizeBytes ?? CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES;
+  const scanMs = options.scanMs ?? 0;
+  const scanOutcome = options.scanOutcome ?? (() => 'APPROVED');
   const allowedMimes = new Set(CONNECT_ALLOWED_TYPES.map((type) => type.mime));
 
   const stored = new Map<AttachmentId, StoredAttachment>();
@@ -169,6 +178,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     if (!attachment.uploaded) throw validationError('The file was not uploaded.');
     attachment.completed = true;
     attachment.completeToken = request.clientToken;
+    attachment.scannedAt = clock.now() + scanMs;
   };
 
   const getAttachment = async (
@@ -178,11 +188,14 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     await sleep(latencyMs, clock, signal);
     const attachment = stored.get(attachmentId);
     if (!attachment?.completed) throw validationError('No such attachment.');
+    const status = clock.now() < (attachment.scannedAt ?? 0) ? 'PROCESSING' : scanOutcome(publicView(attachment));
+    // As Connect: a download URL only for an approved file.
+    if (status !== 'APPROVED') return { sizeInBytes: attachment.sizeInBytes, status };
     return {
       url: `https://memory.invalid/downloads/${attachmentId}`,
       urlExpiry: clock.now() + urlExpiryInSeconds * 1000,
       sizeInBytes: attachment.sizeInBytes,
-      status: 'APPROVED',
+      status,
     };
   };
 
@@ -254,15 +267,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
   return {
     client: { kind: 'memory', startUpload, completeUpload, getAttachment },
     put,
-    attachments: () =>
-      [...stored.values()].map(({ attachmentId, name, sizeInBytes, contentType, uploaded, completed }) => ({
-        attachmentId,
-        name,
-        sizeInBytes,
-        contentType,
-        uploaded,
-        completed,
-      })),
+    attachments: () => [...stored.values()].map(publicView),
     calls: () => [...log],
     inject: (fault) => {
       faults.push({ fault, remaining: fault.count ?? 1 });
@@ -271,6 +276,10 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
       faults.length = 0;
     },
   };
+}
+
+function publicView({ attachmentId, name, sizeInBytes, contentType, uploaded, completed }: StoredAttachment): MemoryAttachment {
+  return { attachmentId, name, sizeInBytes, contentType, uploaded, completed };
 }
 
 function checkStartRequest(request: StartUploadRequest, maxFileSizeBytes: number, allowedMimes: ReadonlySet<string>): void {

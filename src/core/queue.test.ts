@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../test/helpers/fake-clock';
-import type { UploadError } from './errors';
+import { UploadError } from './errors';
 import { createMemoryBackend, type MemoryBackendOptions, type MemoryFault } from './memory-backend';
 import { createUploadQueue, type UploadItem, type UploadQueueOptions, type UploadStatus } from './queue';
+import { waitForScan } from './scan';
 import type { UploadedAttachment } from './types';
 
 const KiB = 1024;
@@ -336,5 +337,75 @@ describe('createUploadQueue', () => {
     expect(t.onUploaded).not.toHaveBeenCalled();
     expect(t.onError).not.toHaveBeenCalled();
     expect(t.queue.add([textFile(KiB, 'late.txt')])).toEqual([]);
+  });
+});
+
+describe('createUploadQueue with awaitScan', () => {
+  const scanning = { scanMs: 3_000, scanOutcome: ({ name }: { name: string }) => (name.startsWith('eicar') ? 'REJECTED' : 'APPROVED') } as const;
+
+  it('shows a completed file as scanning (onUploaded already told), frees its slot, then done with the outcome', async () => {
+    const onScanned = vi.fn<(item: UploadItem) => void>();
+    const t = setup({ awaitScan: waitForScan, onScanned, maxConcurrentUploads: 1 }, scanning);
+    const [first, second] = t.queue.add([textFile(8 * KiB, 'a.txt'), textFile(8 * KiB, 'b.txt')]);
+    await t.until(() => t.item(first!.id)?.status === 'scanning');
+
+    expect(t.onUploaded).toHaveBeenCalledTimes(1);
+    expect(t.onUploaded.mock.calls[0]![1]).toMatchObject({ status: 'scanning' });
+    // Polling is not uploading: the next file starts while the first one is scanned.
+    await t.advance(10);
+    expect(t.item(second!.id)?.status).not.toBe('queued');
+    expect(onScanned).not.toHaveBeenCalled();
+
+    await t.until(() => t.statuses().every((status) => status === 'done'));
+    expect(t.item(first!.id)).toMatchObject({ status: 'done', scanStatus: 'APPROVED' });
+    expect(onScanned.mock.calls.map(([item]) => [item.name, item.scanStatus])).toEqual([
+      ['a.txt', 'APPROVED'],
+      ['b.txt', 'APPROVED'],
+    ]);
+    expect(t.onError).not.toHaveBeenCalled();
+  });
+
+  it('ends a file the scan refuses as done with scanStatus REJECTED', async () => {
+    const t = setup({ awaitScan: waitForScan }, scanning);
+    const [item] = t.queue.add([textFile(8 * KiB, 'eicar.txt')]);
+    await t.until(() => t.item(item!.id)?.status === 'done');
+    expect(t.item(item!.id)).toMatchObject({ scanStatus: 'REJECTED' });
+    expect(t.onUploaded).toHaveBeenCalledTimes(1);
+  });
+
+  it('never asks for the scan without awaitScan', async () => {
+    const t = setup({}, scanning);
+    const getAttachment = vi.spyOn(t.backend.client, 'getAttachment');
+    const [item] = t.queue.add([textFile(8 * KiB, 'eicar.txt')]);
+    await t.until(() => t.item(item!.id)?.status === 'done');
+    await t.advance(10_000);
+    expect(getAttachment).not.toHaveBeenCalled();
+    expect(t.item(item!.id)?.scanStatus).toBeUndefined();
+  });
+
+  it('keeps a scanning file out of cancel; remove stops the polling', async () => {
+    const t = setup({ awaitScan: waitForScan }, { ...scanning, scanMs: 60_000 });
+    const getAttachment = vi.spyOn(t.backend.client, 'getAttachment');
+    const [item] = t.queue.add([textFile(8 * KiB, 'a.txt')]);
+    await t.until(() => t.item(item!.id)?.status === 'scanning');
+    t.queue.cancel(item!.id);
+    expect(t.item(item!.id)?.status).toBe('scanning');
+
+    t.queue.remove(item!.id);
+    const polls = getAttachment.mock.calls.length;
+    await t.advance(120_000);
+    expect(getAttachment).toHaveBeenCalledTimes(polls);
+    expect(t.queue.getState().items).toEqual([]);
+  });
+
+  it('leaves the file done without a scanStatus, and reports the error, when the wait gives up', async () => {
+    const t = setup({ awaitScan: waitForScan });
+    const denied = new UploadError('access-denied', 'Denied.', { status: 403 });
+    vi.spyOn(t.backend.client, 'getAttachment').mockRejectedValue(denied);
+    const [item] = t.queue.add([textFile(8 * KiB, 'a.txt')]);
+    await t.until(() => t.item(item!.id)?.status === 'done');
+    expect(t.item(item!.id)).toMatchObject({ status: 'done', error: denied });
+    expect(t.item(item!.id)?.scanStatus).toBeUndefined();
+    expect(t.onError).toHaveBeenCalledWith(denied, expect.objectContaining({ status: 'done' }));
   });
 });

@@ -1,4 +1,5 @@
 import { UploadError, type UploadErrorCode } from './errors';
+import type { ScanOutcome, waitForScan } from './scan';
 import { systemClock } from './time';
 import type { UploadedAttachment } from './types';
 import { uploadAttachment, type UploadAttachmentOptions, type UploadEvent } from './upload';
@@ -12,6 +13,7 @@ export type UploadStatus =
   | 'retrying'
   | 'refreshing'
   | 'completing'
+  | 'scanning'
   | 'done'
   | 'failed'
   | 'rejected'
@@ -23,7 +25,11 @@ export interface UploadItem {
   readonly file: File;
   readonly name: string;
   readonly sizeInBytes: number;
-  /** `rejected`: refused by validation (retrying cannot help); `failed`: the engine gave up, `retry` may work. */
+  /**
+   * `rejected`: refused by validation (retrying cannot help); `failed`: the engine gave up, `retry` may work;
+   * `scanning`: completed, waiting for the malware scan (`awaitScan`); `done` with a `scanStatus` other than
+   * APPROVED means the scan refused the file.
+   */
   readonly status: UploadStatus;
   /** Canonical MIME type, once the file was checked. */
   readonly contentType?: string;
@@ -35,6 +41,8 @@ export interface UploadItem {
   /** The final error (failed/rejected), or the cause of the current wait (retrying/refreshing). */
   readonly error?: UploadError;
   readonly attachment?: UploadedAttachment;
+  /** With `awaitScan`: the scan's outcome, once known. Absent on a `done` item whose wait gave up (see `error`). */
+  readonly scanStatus?: ScanOutcome;
 }
 
 /** Totals are byte-weighted over the items that are neither rejected nor cancelled. */
@@ -49,9 +57,24 @@ export interface UploadQueueOptions extends Omit<UploadAttachmentOptions, 'signa
   maxConcurrentUploads?: number;
   /** At most one notification (status or progress) per interval. Default 100 ms (≤ 10 renders a second). */
   progressIntervalMs?: number;
+  /**
+   * After CompleteAttachmentUpload succeeded: the file is attached, but with `awaitScan` not yet scanned (the item
+   * is `scanning`); `onScanned` tells the outcome.
+   */
   onUploaded?: (attachment: UploadedAttachment, item: UploadItem) => void;
-  /** Final failures and rejections (not cancellations). */
+  /**
+   * Final failures and rejections (not cancellations); with `awaitScan`, also a scan wait that gave up (the item
+   * stays `done`, without `scanStatus`: the file is attached, its scan result unknown).
+   */
   onError?: (error: UploadError, item: UploadItem) => void;
+  /**
+   * `waitForScan`, to poll GetAttachment after Complete until the malware scan decides (the item is `scanning`
+   * meanwhile, then `done` with `scanStatus`). Opt-in, and passed in rather than switched on: only the host knows
+   * whether its instance scans attachments, and a host that does not pays nothing for the polling code.
+   */
+  awaitScan?: typeof waitForScan;
+  /** With `awaitScan`: the scan decided; `item.scanStatus` is APPROVED, REJECTED or FAILED. */
+  onScanned?: (item: UploadItem) => void;
 }
 
 export interface UploadQueue {
@@ -87,8 +110,8 @@ const isRejection = (code: UploadErrorCode): boolean => /^(file|name|type)-/.tes
 
 /** Not finished yet: queued, or being checked, uploaded or waited on. */
 export const isInProgress = (status: UploadStatus): boolean => !/^(done|failed|rejected|cancelled)$/.test(status);
-/** Holding a slot: in progress and no longer queued. */
-const isActive = (status: UploadStatus): boolean => status !== 'queued' && isInProgress(status);
+/** Holding a slot: in progress, no longer queued, and not just polling for a scan result (no bandwidth used). */
+const isActive = (status: UploadStatus): boolean => status !== 'queued' && status !== 'scanning' && isInProgress(status);
 /** Waiting before another try or a fresh URL. */
 export const isWaiting = (status: UploadStatus): boolean => status === 'retrying' || status === 'refreshing';
 
@@ -213,7 +236,15 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   const run = (entry: Entry) => {
     const controller = new AbortController();
     entry.controller = controller;
-    const { maxConcurrentUploads: _max, progressIntervalMs: _interval, onUploaded: _up, onError: _err, ...upload } = options;
+    const {
+      maxConcurrentUploads: _max,
+      progressIntervalMs: _interval,
+      onUploaded: _up,
+      onError: _err,
+      awaitScan,
+      onScanned: _scanned,
+      ...upload
+    } = options;
     update(entry, { status: 'checking', attempt: 1 });
     uploadAttachment(entry.item.file, {
       ...upload,
@@ -229,9 +260,12 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     }).then(
       (attachment) => {
         if (entry.controller !== controller) return;
-        entry.controller = undefined;
-        update(entry, { status: 'done', attachment, bytesSent: entry.item.sizeInBytes, retryAt: undefined, error: undefined });
-        // The slot is handed on before the host's callback runs, so a throwing callback cannot stall the queue.
+        if (!awaitScan) entry.controller = undefined;
+        const status = awaitScan ? 'scanning' : 'done';
+        update(entry, { status, attachment, bytesSent: entry.item.sizeInBytes, retryAt: undefined, error: undefined });
+        if (awaitScan) scan(entry, controller, awaitScan(upload.client, attachment.attachmentId, { signal: controller.signal, clock }));
+        // The slot is handed on (and the scan wait started) before the host's callback runs, so a throwing callback
+        // cannot stall the queue.
         pump();
         options.onUploaded?.(attachment, entry.item);
       },
@@ -242,6 +276,24 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
         update(entry, { status, error, retryAt: undefined });
         pump();
         if (status !== 'cancelled') options.onError?.(error, entry.item);
+      },
+    );
+  };
+
+  /** Polls until the scan decides; the item keeps its controller, so `remove` and `destroy` stop the polling. */
+  const scan = (entry: Entry, controller: AbortController, scanned: ReturnType<typeof waitForScan>) => {
+    scanned.then(
+      ({ status }) => {
+        if (entry.controller !== controller) return;
+        entry.controller = undefined;
+        update(entry, { status: 'done', scanStatus: status });
+        options.onScanned?.(entry.item);
+      },
+      (error: UploadError) => {
+        if (entry.controller !== controller) return;
+        entry.controller = undefined;
+        update(entry, { status: 'done', error });
+        options.onError?.(error, entry.item);
       },
     );
   };
@@ -294,7 +346,8 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     },
     cancel(id) {
       const entry = find(id);
-      if (!entry || !isInProgress(entry.item.status)) return;
+      // A scanning file is already attached: there is no upload left to cancel (remove stops the polling).
+      if (!entry || !isInProgress(entry.item.status) || entry.item.status === 'scanning') return;
       stop(entry);
       update(entry, { status: 'cancelled', retryAt: undefined });
       pump();

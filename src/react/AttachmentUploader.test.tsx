@@ -9,7 +9,9 @@ import { createRef, Profiler, StrictMode, type ComponentPropsWithRef, type React
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../test/helpers/fake-clock';
 import { UploadError } from '../core/errors';
-import { createMemoryBackend, type MemoryBackend } from '../core/memory-backend';
+import { createMemoryBackend, type MemoryBackend, type MemoryBackendOptions } from '../core/memory-backend';
+import type { UploadItem } from '../core/queue';
+import { waitForScan } from '../core/scan';
 import { AttachmentUploader, type AttachmentUploaderHandle } from './AttachmentUploader';
 import { defaultMessages } from './messages';
 import { COMPLETE_ATTACHMENT_UPLOAD_KEY, START_ATTACHMENT_UPLOAD_KEY } from './mutations';
@@ -66,10 +68,14 @@ interface Setup {
   unmount: () => void;
 }
 
-function setup(props: Props = {}, wrap: (ui: ReactElement) => ReactElement = (ui) => ui): Setup {
+function setup(
+  props: Props = {},
+  wrap: (ui: ReactElement) => ReactElement = (ui) => ui,
+  backendOptions: Omit<MemoryBackendOptions, 'clock'> = {},
+): Setup {
   const clock = new FakeClock();
   // 1000 bytes a second in 100-byte ticks: a 1000-byte file takes one second of fake time.
-  const backend = createMemoryBackend({ clock, bytesPerSecond: 1000, latencyMs: 10, progressIntervalMs: 100 });
+  const backend = createMemoryBackend({ clock, bytesPerSecond: 1000, latencyMs: 10, progressIntervalMs: 100, ...backendOptions });
   const onUploaded = vi.fn();
   const onError = vi.fn();
   const ui = (extra: Props) =>
@@ -656,5 +662,62 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
     // The zone is no control of its own: the button is the only tab stop before the rows' actions.
     expect(zone).not.toHaveAttribute('tabindex');
     expect(zone).not.toHaveAttribute('role');
+  });
+});
+
+describe('<AttachmentUploader> malware scan (awaitScan)', () => {
+  const scan = { scanMs: 3000, scanOutcome: ({ name }: { name: string }) => (name.startsWith('eicar') ? 'REJECTED' : 'APPROVED') } as const;
+
+  it('shows scanning after Complete, then the outcome; a refused file is not shown as a success', async () => {
+    const onScanned = vi.fn<(item: UploadItem) => void>();
+    const { clock, zone, onUploaded } = setup({ awaitScan: waitForScan, onScanned }, undefined, scan);
+    drop(zone, [pdf('report.pdf'), pdf('eicar.pdf')]);
+    await advance(clock, 2000);
+
+    expect(status('report.pdf')).toBe('Scanning for malware');
+    expect(onUploaded).toHaveBeenCalledTimes(2);
+    // Already attached: nothing to cancel, but the row can go.
+    expect(within(row('report.pdf')).queryByRole('button', { name: 'Cancel report.pdf' })).not.toBeInTheDocument();
+    expect(within(row('report.pdf')).getByRole('button', { name: 'Remove report.pdf' })).toBeInTheDocument();
+    expect(within(row('report.pdf')).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+
+    await advance(clock, 10_000);
+    expect(status('report.pdf')).toBe('Uploaded and scanned');
+    expect(row('report.pdf')).toHaveClass('cau-item--done');
+    expect(status('eicar.pdf')).toBe('Refused by the malware scan');
+    expect(row('eicar.pdf')).toHaveClass('cau-item--scan-refused');
+    expect(row('eicar.pdf')).not.toHaveClass('cau-item--done');
+    expect(within(row('eicar.pdf')).queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(onScanned.mock.calls.map(([item]) => `${item.name} ${item.scanStatus}`).sort()).toEqual([
+      'eicar.pdf REJECTED',
+      'report.pdf APPROVED',
+    ]);
+  });
+
+  it('announces the scan and its outcome', async () => {
+    const { clock, zone } = setup({ awaitScan: waitForScan }, undefined, scan);
+    const region = document.querySelector('[aria-live]') as HTMLElement;
+    const heard: string[] = [];
+    const observer = new MutationObserver(() => heard.push(region.textContent ?? ''));
+    observer.observe(region, { childList: true, characterData: true, subtree: true });
+    drop(zone, [pdf('eicar.pdf', 1000)]);
+    await advance(clock, 12_000);
+    observer.disconnect();
+    expect(heard).toEqual([
+      'Uploading eicar.pdf.',
+      'eicar.pdf: half uploaded.',
+      'eicar.pdf: scanning for malware.',
+      'eicar.pdf: Refused by the malware scan.',
+    ]);
+  });
+
+  it('says the scan result is unknown when the wait for it gives up', async () => {
+    const { clock, zone, backend, onError } = setup({ awaitScan: waitForScan });
+    const denied = new UploadError('access-denied', 'Denied.', { status: 403 });
+    vi.spyOn(backend.client, 'getAttachment').mockRejectedValue(denied);
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 3000);
+    expect(status('report.pdf')).toBe('Uploaded, scan result unknown');
+    expect(onError).toHaveBeenCalledWith(denied, expect.any(File), expect.objectContaining({ status: 'done' }));
   });
 });

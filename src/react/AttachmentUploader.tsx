@@ -97,12 +97,17 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
   const error = describeItemError(item, rules, messages);
   const { status } = item;
   const active = isInProgress(status);
-  const percent = status === 'done' ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
+  // A scanning file is already attached: nothing to cancel, but it can be removed from the list.
+  const cancellable = active && status !== 'scanning';
+  // A file the scan refused is not a success: no full green bar, and its own class instead of `done`.
+  const refused = status === 'done' && item.scanStatus !== undefined && item.scanStatus !== 'APPROVED';
+  const finished = status === 'done' || status === 'scanning';
+  const percent = finished ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
   // Bytes have moved (or are about to, on a retry): the bar shows how far.
-  const withPercent = /^(uploading|retrying|refreshing|completing|done)$/.test(status);
+  const withPercent = /^(uploading|retrying|refreshing|completing|scanning|done)$/.test(status);
 
   return (
-    <li className={`cau-item cau-item--${status}`}>
+    <li className={`cau-item cau-item--${refused ? 'scan-refused' : status}`}>
       {thumbnail ? (
         <img className="cau-thumbnail" src={thumbnail} alt="" decoding="async" />
       ) : (
@@ -114,7 +119,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
         </span>
         <span className="cau-size">{messages.formatSize(item.sizeInBytes)}</span>
         <span className="cau-status">{describeStatus(item, messages, secondsLeft)}</span>
-        {active || status === 'done' ? (
+        {(active || status === 'done') && !refused ? (
           // A native <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
           <progress
             className="cau-progress"
@@ -127,7 +132,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
               : {})}
           />
         ) : null}
-        {withPercent && status !== 'done' ? (
+        {withPercent && !finished ? (
           <span className="cau-percent">
             {messages.progress({
               percent,
@@ -139,7 +144,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
         {error ? <p className="cau-error">{error}</p> : null}
       </div>
       <div className="cau-actions">
-        {active ? (
+        {cancellable ? (
           <button type="button" className="cau-action cau-cancel" aria-label={messages.cancelFile({ name })} onClick={() => onCancel(item.id)}>
             {messages.cancel}
           </button>
@@ -149,7 +154,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
             {messages.retry}
           </button>
         ) : null}
-        {active ? null : (
+        {cancellable ? null : (
           <button type="button" className="cau-action cau-remove" aria-label={messages.removeFile({ name })} onClick={() => onRemove(item.id)}>
             {messages.remove}
           </button>

@@ -43,6 +43,11 @@ export interface AttachmentUploaderMessages {
   fileList: string;
   /** Each status in words. */
   status: Record<UploadStatus, string>;
+  /** A `done` item's malware scan result (with `awaitScan`); `scanUnknown`: the wait for it gave up. */
+  scanApproved: string;
+  scanRejected: string;
+  scanFailed: string;
+  scanUnknown: string;
   /** Shown next to the bar, and its aria-valuetext. */
   progress: (facts: { percent: number; sent: string; total: string }) => string;
   progressValue: (facts: { percent: number }) => string;
@@ -74,6 +79,9 @@ export interface AttachmentUploaderMessages {
   announceFailed: (facts: { reason: string }) => string;
   announceRejected: (facts: { reason: string }) => string;
   announceCancelled: (facts: { name: string }) => string;
+  /** `result` is the scan result in words (`scanApproved`, …). */
+  announceScanning: (facts: { name: string }) => string;
+  announceScanned: (facts: { name: string; result: string }) => string;
 }
 
 /** What a `messages` prop may give: any top-level entry, and any single status or error sentence. */
@@ -155,11 +163,16 @@ export const defaultMessages: AttachmentUploaderMessages = {
     retrying: 'Retrying',
     refreshing: 'Renewing the upload link',
     completing: 'Finishing',
+    scanning: 'Scanning for malware',
     done: 'Uploaded',
     failed: 'Failed',
     rejected: 'Not added',
     cancelled: 'Cancelled',
   },
+  scanApproved: 'Uploaded and scanned',
+  scanRejected: 'Refused by the malware scan',
+  scanFailed: 'The malware scan failed',
+  scanUnknown: 'Uploaded, scan result unknown',
   progress: ({ percent, sent, total }) => `${percent} % · ${sent} of ${total}`,
   progressValue: ({ percent }) => `${percent} %`,
   progressLabel: ({ name }) => `Upload progress of ${name}`,
@@ -214,6 +227,8 @@ export const defaultMessages: AttachmentUploaderMessages = {
   announceFailed: ({ reason }) => `Upload failed. ${reason}`,
   announceRejected: ({ reason }) => `Not added. ${reason}`,
   announceCancelled: ({ name }) => `Upload of ${name} cancelled.`,
+  announceScanning: ({ name }) => `${name}: scanning for malware.`,
+  announceScanned: ({ name, result }) => `${name}: ${result}.`,
 };
 
 /** `defaultMessages` with the given entries replaced. */
@@ -284,7 +299,16 @@ export function secondsUntilRetry(item: UploadItem, now: number): number {
  */
 export function describeStatus(item: UploadItem, messages: AttachmentUploaderMessages, secondsLeft = 0): string {
   const waiting = (item.status === 'retrying' || item.status === 'refreshing') && item.retryAt !== undefined;
-  if (!waiting) return messages.status[item.status];
+  if (!waiting) return describeScan(item, messages) ?? messages.status[item.status];
   const facts = { reason: messages.retryReason(item.error?.code), seconds: secondsLeft };
   return item.status === 'retrying' ? messages.retrying(facts) : messages.refreshing(facts);
+}
+
+const SCAN_WORDS = { APPROVED: 'scanApproved', REJECTED: 'scanRejected', FAILED: 'scanFailed' } as const;
+
+/** A `done` item's scan result in words; undefined when no scan was awaited (a `done` item only errs in the scan wait). */
+export function describeScan(item: UploadItem, messages: AttachmentUploaderMessages): string | undefined {
+  if (item.status !== 'done') return undefined;
+  if (item.scanStatus) return messages[SCAN_WORDS[item.scanStatus]];
+  return item.error ? messages.scanUnknown : undefined;
 }

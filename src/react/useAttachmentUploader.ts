@@ -31,6 +31,7 @@ import { folderPlaceholder } from './folders';
 import { displayName } from './format';
 import {
   describeItemError,
+  describeScan,
   mergeMessages,
   type AttachmentUploaderMessages,
   type AttachmentUploaderMessagesOverride,
@@ -48,8 +49,15 @@ export interface UseAttachmentUploaderOptions extends FileRules {
   /** Ignores drops, pastes and the picker; uploads already running go on. */
   disabled?: boolean;
   messages?: AttachmentUploaderMessagesOverride;
-  /** After CompleteAttachmentUpload succeeded, once per file. */
+  /** After CompleteAttachmentUpload succeeded, once per file (with `awaitScan`, before the scan decided). */
   onUploaded?: (attachment: UploadedAttachment, item: UploadItem) => void;
+  /**
+   * `waitForScan`, to wait for Connect's malware scan after Complete: the row shows "scanning", then the outcome;
+   * a file the scan refuses is shown as refused. Only for instances that scan attachments (see the queue).
+   */
+  awaitScan?: UploadQueueOptions['awaitScan'];
+  /** With `awaitScan`: the scan decided, once per file; `item.scanStatus` is APPROVED, REJECTED or FAILED. */
+  onScanned?: (item: UploadItem) => void;
   /** Final failures and rejections (not cancellations), once per file; `error.code` is stable. */
   onError?: (error: UploadError, file: File, item: UploadItem) => void;
   /** Default: the host's QueryClientProvider, else a QueryClient of the uploader's own. */
@@ -125,7 +133,7 @@ export interface UseAttachmentUploaderResult {
   getButtonProps(): ButtonProps;
 }
 
-type EngineOptions = Omit<UploadQueueOptions, 'onUploaded' | 'onError'>;
+type EngineOptions = Omit<UploadQueueOptions, 'onUploaded' | 'onError' | 'onScanned'>;
 type Override = AttachmentUploaderMessagesOverride | undefined;
 type AnyHandler = (event: never) => void;
 
@@ -146,7 +154,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     [acceptKey, maxFileSizeBytes],
   );
   const operations = useMutationOperations(options.queryClient);
-  const { client, retryPolicy, maxConcurrentUploads, put, random, createClientToken, progressIntervalMs } = options;
+  const { client, retryPolicy, maxConcurrentUploads, put, random, createClientToken, progressIntervalMs, awaitScan } = options;
   // A new object only when an option changed, so the queue is not re-configured after every progress render.
   const engine = useMemo<EngineOptions>(
     () => ({
@@ -160,8 +168,9 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       random,
       createClientToken,
       progressIntervalMs,
+      awaitScan,
     }),
-    [client, rules, operations, retryPolicy, maxConcurrentUploads, put, options.clock, random, createClientToken, progressIntervalMs],
+    [client, rules, operations, retryPolicy, maxConcurrentUploads, put, options.clock, random, createClientToken, progressIntervalMs, awaitScan],
   );
 
   // The latest callbacks and values, read when events happen (the queue keeps stable wrappers).
@@ -175,6 +184,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       ...latest.current.engine,
       onUploaded: (attachment, item) => latest.current.options.onUploaded?.(attachment, item),
       onError: (error, item) => latest.current.options.onError?.(error, item.file, item),
+      onScanned: (item) => latest.current.options.onScanned?.(item),
     }),
   );
   // Options from new props reach the queue after commit; uploads already running keep theirs.
@@ -386,7 +396,7 @@ function useAnnouncement(
     const name = displayName(item.name);
     // Notifications are throttled, so a fast step may never be seen: "started" is told once bytes have moved, even
     // if the item is already past uploading, and every new cause of a wait is told, even from one wait to another.
-    if (/^(uploading|completing|done)$/.test(status) && !started) {
+    if (/^(uploading|completing|scanning|done)$/.test(status) && !started) {
       lines.push(messages.announceStarted({ name }));
       started = true;
     }
@@ -394,7 +404,10 @@ function useAnnouncement(
       lines.push(messages.announceRetrying({ name, reason: messages.retryReason(item.error.code) }));
     } else if (previous?.status !== status) {
       const reason = describeItemError(item, rules, messages) ?? '';
-      if (status === 'done') lines.push(messages.announceDone({ name }));
+      const result = describeScan(item, messages);
+      if (result !== undefined) lines.push(messages.announceScanned({ name, result }));
+      else if (status === 'scanning') lines.push(messages.announceScanning({ name }));
+      else if (status === 'done') lines.push(messages.announceDone({ name }));
       else if (status === 'failed') lines.push(messages.announceFailed({ reason }));
       else if (status === 'rejected') lines.push(messages.announceRejected({ reason }));
       else if (status === 'cancelled') lines.push(messages.announceCancelled({ name }));
