@@ -1,11 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createAttachedFileClient, waitForScan, type AttachedFileClient } from '../attached-files';
 import { AttachmentUploader, type AttachmentStatus, type UploadedAttachment } from '../index';
-// Not public API: the library's own rule for showing a file name (no bidi overrides or controls).
-import { displayName } from '../react/format';
 import { requestCase } from './backend';
 import type { NewCaseReply } from './config';
-import { DOWNLOAD_URL_EXPIRY_SECONDS, SCAN_WORDS, saveFrom } from './Transcript';
+import { StoredFile, describeProblem } from './Transcript';
 
 /**
  * The agent's side: a case, with `<AttachmentUploader>` over `createAttachedFileClient` in backend mode (the demo
@@ -18,7 +16,7 @@ export function AgentView() {
   useEffect(() => {
     const controller = new AbortController();
     requestCase(controller.signal).then(setCaseRef, (error: unknown) => {
-      if (!controller.signal.aborted) setProblem(describe(error));
+      if (!controller.signal.aborted) setProblem(describeProblem(error));
     });
     return () => controller.abort();
   }, []);
@@ -90,46 +88,21 @@ function CaseFiles({ caseRef }: { caseRef: NewCaseReply }) {
 function CaseFileEntry({ file, client }: { file: CaseFile; client: AttachedFileClient }) {
   // Complete has just returned: the scan starts now.
   const [status, setStatus] = useState<AttachmentStatus>('PROCESSING');
-  const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const name = displayName(file.name);
 
   useEffect(() => {
     const controller = new AbortController();
     waitForScan(client, file.fileId, { signal: controller.signal, initialDelayMs: 500, maxDelayMs: 1000, onStatus: setStatus }).catch(
       (error: unknown) => {
-        if (!controller.signal.aborted) setProblem(describe(error));
+        if (!controller.signal.aborted) setProblem(describeProblem(error));
       },
     );
     return () => controller.abort();
   }, [client, file.fileId]);
 
-  const download = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      // A fresh URL on each click: the one the scan poll saw may have expired since.
-      const { url } = await client.getAttachment(file.fileId, { urlExpiryInSeconds: DOWNLOAD_URL_EXPIRY_SECONDS });
-      if (url === undefined) throw new Error('GetAttachedFile gave no download URL.');
-      await saveFrom(url, file.name);
-    } catch (error) {
-      setProblem(describe(error));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <li className="demo-item demo-item--case-file">
-      <div className="demo-file">
-        <span className="demo-file-name">{name}</span>
-        <span className={`demo-scan demo-scan--${status.toLowerCase()}`}>{`${SCAN_WORDS[status]} (${status})`}</span>
-        {status === 'APPROVED' ? (
-          <button type="button" className="demo-download" onClick={() => void download()} disabled={busy} aria-label={`Download ${name}`}>
-            {busy ? 'Downloading…' : 'Download'}
-          </button>
-        ) : null}
-      </div>
+      <StoredFile name={file.name} status={status} id={file.fileId} client={client} />
       {problem ? (
         <p className="demo-problem" role="alert">
           {problem}
@@ -137,8 +110,4 @@ function CaseFileEntry({ file, client }: { file: CaseFile; client: AttachedFileC
       ) : null}
     </li>
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : 'Something went wrong.';
 }

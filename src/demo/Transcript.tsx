@@ -5,11 +5,11 @@ import { displayName } from '../react/format';
 import type { TranscriptAttachment, TranscriptItem } from './chat-client';
 
 /** GetAttachment URLs are fetched on each click and used at once: a short life is plenty. */
-export const DOWNLOAD_URL_EXPIRY_SECONDS = 60;
+const DOWNLOAD_URL_EXPIRY_SECONDS = 60;
 /** The object URL outlives the click long enough for the browser to start saving. */
 const OBJECT_URL_LIFETIME_MS = 60_000;
 
-export const SCAN_WORDS: Record<AttachmentStatus, string> = {
+const SCAN_WORDS: Record<AttachmentStatus, string> = {
   APPROVED: 'Scanned: clean',
   REJECTED: 'Rejected by the malware scan',
   IN_PROGRESS: 'Being scanned…',
@@ -81,7 +81,7 @@ function Meta({ who, time }: { who: string; time: number }) {
   );
 }
 
-/** One completed attachment: its name (as text), scan status, and a download (GetAttachment on click) once APPROVED. */
+/** One completed attachment in the transcript. */
 const AttachmentEntry = memo(function AttachmentEntry({
   who,
   time,
@@ -95,35 +95,58 @@ const AttachmentEntry = memo(function AttachmentEntry({
   client: AttachmentClient;
   canDownload: boolean;
 }) {
+  return (
+    <li className="demo-item demo-item--attachment">
+      <Meta who={who} time={time} />
+      <StoredFile name={attachment.name} status={attachment.status} id={attachment.attachmentId} client={client} canDownload={canDownload} />
+    </li>
+  );
+});
+
+/**
+ * A stored file (chat attachment or attached file): its name (as text), its scan status, and a download once
+ * APPROVED that asks the client for a fresh URL on each click (the one seen earlier may have expired).
+ */
+export function StoredFile({
+  name,
+  status,
+  id,
+  client,
+  canDownload = true,
+}: {
+  name: string;
+  status: AttachmentStatus | undefined;
+  id: string;
+  client: AttachmentClient;
+  canDownload?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const name = displayName(attachment.name);
-  const status = attachment.status;
+  const shown = displayName(name);
 
   const download = async () => {
     setBusy(true);
     setProblem(undefined);
     try {
-      const { url } = await client.getAttachment(attachment.attachmentId, { urlExpiryInSeconds: DOWNLOAD_URL_EXPIRY_SECONDS });
-      if (url === undefined) throw new Error('GetAttachment gave no download URL.');
-      await saveFrom(url, attachment.name);
+      const { url } = await client.getAttachment(id, { urlExpiryInSeconds: DOWNLOAD_URL_EXPIRY_SECONDS });
+      if (url === undefined) throw new Error('No download URL was given.');
+      await saveFrom(url, name);
     } catch (error) {
-      setProblem(error instanceof Error ? error.message : 'The download failed.');
+      setProblem(describeProblem(error));
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <li className="demo-item demo-item--attachment">
-      <Meta who={who} time={time} />
+    <>
       <div className="demo-file">
-        <span className="demo-file-name">{name}</span>
+        <span className="demo-file-name">{shown}</span>
         <span className={`demo-scan demo-scan--${(status ?? 'unknown').toLowerCase()}`}>
           {status ? `${SCAN_WORDS[status]} (${status})` : 'Scan status unknown'}
         </span>
         {status === 'APPROVED' && canDownload ? (
-          <button type="button" className="demo-download" onClick={() => void download()} disabled={busy} aria-label={`Download ${name}`}>
+          <button type="button" className="demo-download" onClick={() => void download()} disabled={busy} aria-label={`Download ${shown}`}>
             {busy ? 'Downloading…' : 'Download'}
           </button>
         ) : null}
@@ -133,16 +156,20 @@ const AttachmentEntry = memo(function AttachmentEntry({
           {problem}
         </p>
       ) : null}
-    </li>
+    </>
   );
-});
+}
+
+export function describeProblem(error: unknown): string {
+  return error instanceof Error ? error.message : 'Something went wrong.';
+}
 
 /**
  * Fetches the presigned URL (as Amazon's chat library does) and saves the bytes under the attachment's name. A
  * failed fetch stays an error message in the widget instead of navigating the page to S3's XML error (and
  * losing the chat with it).
  */
-export async function saveFrom(url: string, name: string): Promise<void> {
+async function saveFrom(url: string, name: string): Promise<void> {
   const response = await fetch(url, { credentials: 'omit', cache: 'no-store' });
   if (!response.ok) throw new Error(`The download failed: S3 answered ${response.status}.`);
   const objectUrl = URL.createObjectURL(await response.blob());
