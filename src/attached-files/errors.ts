@@ -4,7 +4,7 @@
  * `Reason` (e.g. `TOTAL_FILE_COUNT_EXCEEDED`), which also goes into `details.reason`.
  */
 import { UploadError, type UploadErrorCode } from '../core/errors';
-import { isRecord, parseRetryAfter } from '../core/http-errors';
+import { STATUS_CODES as API_STATUS_CODES, boundedLine, errorName, isRecord, parseRetryAfter } from '../core/http-errors';
 import { cancelledError } from '../core/time';
 
 /** Connect's error names (and the signing refusals every AWS API shares) to the library's codes. */
@@ -32,15 +32,8 @@ const NAMED_CODES: Readonly<Record<string, UploadErrorCode>> = {
   ServiceUnavailableException: 'server',
 };
 
-const STATUS_CODES: Readonly<Record<number, UploadErrorCode>> = {
-  400: 'validation',
-  401: 'access-denied',
-  402: 'quota-exceeded',
-  403: 'access-denied',
-  404: 'validation',
-  409: 'conflict',
-  429: 'throttled',
-};
+// As the participant API's, except that a 404 names a missing file or resource (not a wrong endpoint).
+const STATUS_CODES: Readonly<Record<number, UploadErrorCode>> = { ...API_STATUS_CODES, 404: 'validation' };
 
 export interface ConnectErrorFacts {
   status: number | undefined;
@@ -52,14 +45,8 @@ export interface ConnectErrorFacts {
   retryAfter: string | undefined;
 }
 
-/** Server text is shown to people: one bounded line. */
-function clean(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
-}
-
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? clean(value) : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? boundedLine(value) : undefined;
 }
 
 /** The reason a union carries (its one member's value), or the string itself. */
@@ -69,8 +56,7 @@ function reasonText(reason: unknown): string | undefined {
 }
 
 export function connectError(operation: string, facts: ConnectErrorFacts, now: number): UploadError {
-  // As the AWS SDKs read it: up to the first ':', after any '#'.
-  const name = text(facts.name)?.split(':')[0]?.split('#').pop()?.trim() || undefined;
+  const name = errorName(text(facts.name));
   const { status } = facts;
   const code =
     (name === undefined ? undefined : NAMED_CODES[name]) ??

@@ -147,7 +147,7 @@ const API_ERROR_CODES: Readonly<Record<string, UploadErrorCode>> = {
 };
 
 /** What a status means when the reply names no error we know (5xx: 'server'; anything else: 'bad-response'). */
-const STATUS_CODES: Readonly<Record<number, UploadErrorCode>> = {
+export const STATUS_CODES: Readonly<Record<number, UploadErrorCode>> = {
   400: 'validation',
   401: 'access-denied',
   402: 'quota-exceeded',
@@ -171,7 +171,7 @@ export function apiErrorFromReply(operation: string, reply: ApiReply, now: numbe
   const body = isRecord(reply.body) ? reply.body : {};
   const field = (...keys: string[]) => keys.map((key) => body[key]).find((value) => typeof value === 'string' && value !== '') as string | undefined;
   const rawName = responseHeader(reply.headers, 'x-amzn-errortype') ?? field('__type', 'code');
-  const serverCode = rawName?.split(':')[0]?.split('#').pop()?.trim() || undefined;
+  const serverCode = errorName(rawName);
   const code =
     (serverCode && (API_ERROR_CODES[serverCode] ?? API_ERROR_CODES[`${serverCode}Exception`])) ||
     STATUS_CODES[reply.status] ||
@@ -193,10 +193,7 @@ export function replyError(
   reason: string | undefined,
   redact: (text: string) => string = String,
 ): UploadError {
-  const clean = (text: string): string => {
-    const flat = text.replace(/\s+/g, ' ').trim();
-    return redact(flat.length > 300 ? `${flat.slice(0, 300)}…` : flat);
-  };
+  const clean = (text: string): string => redact(boundedLine(text));
   const named = serverCode && clean(serverCode);
   const retryAfterSeconds = parseRetryAfter(responseHeader(headers, 'retry-after'), now);
   return new UploadError(
@@ -209,6 +206,17 @@ export function replyError(
       ...(reason && { reason: clean(reason) }),
     },
   );
+}
+
+/** An error name as the AWS SDKs read it: up to the first ':', after any '#'. */
+export function errorName(raw: string | undefined): string | undefined {
+  return raw?.split(':')[0]?.split('#').pop()?.trim() || undefined;
+}
+
+/** Server text is shown to people: one line, at most 300 characters. */
+export function boundedLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
