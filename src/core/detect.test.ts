@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { describe, expect, it } from 'vitest';
 import manifest from '../../test/fixtures/samples/manifest.json';
+import { CONNECT_ALLOWED_TYPES } from './allowed-types';
 import { CFB_TYPE, contentMatches, OOXML_TYPE, SNIFF_BYTES, sniffType } from './detect';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../test/fixtures/samples');
@@ -67,14 +68,6 @@ describe('sniffType over the sample files', () => {
 
 describe('sniffType on synthetic heads, with file-type as the oracle', () => {
   const cases: [string, Uint8Array, string][] = [
-    ['GIF', latin1('GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff!\xf9\x04\x01\0\0\0\0,\0\0\0\0\x01\0\x01\0\0\x02\x01D\0;'), 'image/gif'],
-    ['gzip', concat(latin1('\x1f\x8b\x08\0\0\0\0\0\0\x03'), new Uint8Array(32)), 'application/gzip'],
-    ['7z', concat(latin1("7z\xbc\xaf'\x1c\0\x04"), new Uint8Array(32)), 'application/x-7z-compressed'],
-    ['RAR', concat(latin1('Rar!\x1a\x07\x01\0'), new Uint8Array(32)), 'application/x-rar-compressed'],
-    ['Mach-O 64', concat(latin1('\xcf\xfa\xed\xfe\x07\0\0\x01'), new Uint8Array(32)), 'application/x-mach-binary'],
-    ['Mach-O 32 BE', concat(latin1('\xfe\xed\xfa\xce\0\0\0\x07'), new Uint8Array(32)), 'application/x-mach-binary'],
-    ['WebP', concat(latin1('RIFF\x24\0\0\0WEBPVP8 '), new Uint8Array(32)), 'image/webp'],
-    ['AVI', concat(latin1('RIFF\x24\0\0\0AVI LIST'), new Uint8Array(32)), 'video/vnd.avi'],
     ['classic QuickTime (moov first)', concat(latin1('\0\0\0\x6cmoov\0\0\0\x6cmvhd'), new Uint8Array(100)), 'video/quicktime'],
     ['classic QuickTime (mdat first)', concat(latin1('\0\0\x10\0mdat'), new Uint8Array(100)), 'video/quicktime'],
     ['HEIF of another codec (mif1 only)', ftyp('mif1', 'mif1', 'miaf'), 'image/heif'],
@@ -86,6 +79,28 @@ describe('sniffType on synthetic heads, with file-type as the oracle', () => {
     it(label, async () => {
       expect((await fileTypeFromBuffer(head))?.mime).toBe(expected);
       expect(sniffType(head)).toBe(expected);
+    });
+  }
+});
+
+// Formats the detector deliberately leaves unnamed (a smaller bundle): file-type knows them, and whatever their
+// extension they match no allowed type, so they are still refused.
+describe('sniffType on formats it does not name', () => {
+  const cases: [string, Uint8Array, string][] = [
+    ['GIF', latin1('GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff!\xf9\x04\x01\0\0\0\0,\0\0\0\0\x01\0\x01\0\0\x02\x01D\0;'), 'image/gif'],
+    ['gzip', concat(latin1('\x1f\x8b\x08\0\0\0\0\0\0\x03'), new Uint8Array(32)), 'application/gzip'],
+    ['7z', concat(latin1("7z\xbc\xaf'\x1c\0\x04"), new Uint8Array(32)), 'application/x-7z-compressed'],
+    ['RAR', concat(latin1('Rar!\x1a\x07\x01\0'), new Uint8Array(32)), 'application/x-rar-compressed'],
+    ['Mach-O 64', concat(latin1('\xcf\xfa\xed\xfe\x07\0\0\x01'), new Uint8Array(32)), 'application/x-mach-binary'],
+    ['Mach-O 32 BE', concat(latin1('\xfe\xed\xfa\xce\0\0\0\x07'), new Uint8Array(32)), 'application/x-mach-binary'],
+    ['WebP', concat(latin1('RIFF\x24\0\0\0WEBPVP8 '), new Uint8Array(32)), 'image/webp'],
+    ['AVI', concat(latin1('RIFF\x24\0\0\0AVI LIST'), new Uint8Array(32)), 'video/vnd.avi'],
+  ];
+  for (const [label, head, fileTypeSays] of cases) {
+    it(`${label}: unknown, and accepted as no allowed type`, async () => {
+      expect((await fileTypeFromBuffer(head))?.mime).toBe(fileTypeSays);
+      expect(sniffType(head)).toBeUndefined();
+      for (const { mime } of CONNECT_ALLOWED_TYPES) expect(contentMatches(mime, sniffType(head)), mime).toBe(false);
     });
   }
 });
@@ -168,6 +183,8 @@ describe('text sniffing', () => {
     expect(sniffType(utf8('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="x()">'))).toBe('image/svg+xml');
     expect(sniffType(utf8('<svg onload="x()">'))).toBe('image/svg+xml');
     expect(sniffType(concat(latin1('\xff\xfe'), latin1('<\0h\0t\0m\0l\0>\0')))).toBe('text/html');
+    expect(sniffType(concat(latin1('\xef\xbb\xbf'), utf8(' <html><body>hi')))).toBe('text/html');
+    expect(sniffType(concat(latin1('caf\xe9\n'), utf8('<script>alert(1)</script>')))).toBe('text/html');
   });
 
   it('keeps prose with angle brackets as text', () => {

@@ -45,56 +45,47 @@ export interface CheckedFile {
  * ignored: such a file could never be uploaded, so the entry is a configuration bug, and ignoring it would let
  * the file picker offer files that are then refused.
  */
-export function resolveRules(rules: FileRules = {}): ResolvedRules {
-  const { accept = [], maxFileSizeBytes = CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } = rules;
+export function resolveRules({
+  accept = [],
+  maxFileSizeBytes = CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES,
+}: FileRules = {}): ResolvedRules {
   if (!Number.isSafeInteger(maxFileSizeBytes) || maxFileSizeBytes < 1) {
-    throw new TypeError(`maxFileSizeBytes must be a whole number of bytes of at least 1, not ${maxFileSizeBytes}.`);
+    throw new TypeError(`maxFileSizeBytes must be a positive integer, not ${maxFileSizeBytes}.`);
   }
-  if (accept.length === 0) return { types: CONNECT_ALLOWED_TYPES, maxFileSizeBytes };
-
-  const extensions = new Set<string>();
-  for (const raw of accept) {
+  const extensions: string[] = [];
+  for (const raw of accept.length ? accept : ['*/*']) {
     const entry = raw.trim().toLowerCase();
-    const matched = CONNECT_ALLOWED_TYPES.filter((type) => acceptMatches(entry, type));
-    if (matched.length === 0) {
-      throw new TypeError(`accept entry "${raw}" names no file type Amazon Connect accepts.`);
-    }
-    for (const type of matched) {
-      for (const extension of entry.startsWith('.') ? [entry] : type.extensions) extensions.add(extension);
-    }
+    // An entry takes an extension by name, or all of a type's by one of its MIME types (canonical or alias) or
+    // their wildcards: 'text/*' takes RTF (text/rtf).
+    const taken = CONNECT_ALLOWED_TYPES.flatMap((type) =>
+      type.extensions.filter(
+        (extension) =>
+          entry === extension || [type.mime, ...type.aliases].some((mime) => [mime, mime.replace(/\/.*/, '/*'), '*/*'].includes(entry)),
+      ),
+    );
+    if (!taken.length) throw new TypeError(`accept entry "${raw}" names no type Connect accepts.`);
+    extensions.push(...taken);
   }
   const types = CONNECT_ALLOWED_TYPES.flatMap((type) => {
-    const kept = type.extensions.filter((extension) => extensions.has(extension));
-    if (kept.length === 0) return [];
-    return [kept.length === type.extensions.length ? type : { ...type, extensions: kept }];
+    const kept = type.extensions.filter((extension) => extensions.includes(extension));
+    // A whole type stays the same object: acceptAttribute tells whole types from narrowed ones that way.
+    return kept.length ? [kept.length === type.extensions.length ? type : { ...type, extensions: kept }] : [];
   });
   return { types, maxFileSizeBytes };
 }
 
-/** Wildcards match aliases too: 'text/*' takes RTF (text/rtf) along with CSV and plain text. */
-function acceptMatches(entry: string, type: AllowedType): boolean {
-  if (entry.startsWith('.')) return type.extensions.includes(entry);
-  const mimes = [type.mime, ...type.aliases];
-  if (entry === '*/*') return true;
-  if (entry.endsWith('/*')) return mimes.some((mime) => mime.startsWith(entry.slice(0, -1)));
-  return mimes.includes(entry);
-}
-
 /** Value for <input type="file" accept="...">: extensions and canonical MIME types of the allowed types. */
 export function acceptAttribute(rules: ResolvedRules): string {
+  // A type narrowed to some of its extensions leaves its MIME type out, or the picker would offer the rest.
   return rules.types
-    .flatMap((type) => {
-      // A type narrowed to some of its extensions leaves its MIME type out, or the picker would offer the rest.
-      const whole = CONNECT_ALLOWED_TYPES.find((t) => t.mime === type.mime)?.extensions.length === type.extensions.length;
-      return whole ? [...type.extensions, type.mime] : type.extensions;
-    })
+    .flatMap((type) => (CONNECT_ALLOWED_TYPES.includes(type) ? [...type.extensions, type.mime] : type.extensions))
     .join(',');
 }
 
 // C0, DEL and C1 controls, and bidi embeddings/overrides/isolates (they can disguise an extension on screen:
 // "invoice\u202Efdp.exe" shows as "invoiceexe.pdf"); unpaired surrogates cannot be sent as valid UTF-8; path
 // separators are not part of a name.
-const NAME_INVALID = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff/\\]/u;
+const NAME_INVALID = /[\p{Cc}\p{Cs}\u202a-\u202e\u2066-\u2069/\\]/u;
 
 /**
  * Synchronous checks (size, name, extension allowed); throws UploadError. Its message is short and factual, for
@@ -121,7 +112,8 @@ export function checkFile({ name, size }: { name: string; size: number }, rules:
   if (NAME_INVALID.test(name)) refuse('name-invalid', 'The name has a control character, a path separator or broken Unicode.');
 
   const extension = extensionOf(name);
-  const type = rules.types.find((t) => t.extensions.includes(extension)) ??
+  const type =
+    rules.types.find((t) => t.extensions.includes(extension)) ??
     refuse('type-not-allowed', `${extension ? `${extension} files are` : 'A file without an extension is'} not accepted.`, { extension });
   return { name, sizeInBytes: size, extension, contentType: type.mime };
 }
@@ -136,7 +128,7 @@ export function extensionOf(name: string): string {
 export async function validateFile(
   file: Blob & { name: string },
   rules: ResolvedRules,
-  options: { signal?: AbortSignal } = {},
+  { signal }: { signal?: AbortSignal } = {},
 ): Promise<CheckedFile> {
   const checked = checkFile(file, rules);
   const { extension } = checked;
@@ -147,13 +139,9 @@ export async function validateFile(
     .catch((cause: unknown) => {
       throw new UploadError('upload-failed', 'The file could not be read.', {}, { cause });
     });
-  const detectedType = sniffType(new Uint8Array(await abortable(head, options.signal)));
+  const detectedType = sniffType(new Uint8Array(await abortable(head, signal)));
   if (!contentMatches(checked.contentType, detectedType)) {
-    throw new UploadError(
-      'type-mismatch',
-      `Not a real ${extension} file: its content is ${detectedType ?? 'unknown'}.`,
-      detectedType ? { extension, detectedType } : { extension },
-    );
+    throw new UploadError('type-mismatch', `Not a real ${extension} file: its content is ${detectedType ?? 'unknown'}.`, { extension, detectedType });
   }
   return checked;
 }
