@@ -4,7 +4,7 @@
  */
 import axios, { type AxiosInstance } from 'axios';
 import { UploadError } from '../core/errors';
-import { isRecord, responseHeader, send } from '../core/http-errors';
+import { isRecord, send, valueNamed } from '../core/http-errors';
 import { replyJson } from '../core/reply';
 import type { Clock } from '../core/time';
 import { connectError } from './errors';
@@ -42,7 +42,7 @@ export function backendTransport(options: AttachedFileBackendOptions, clock: Clo
         withCredentials,
       },
       operation,
-      { signal, clock, quietMs: timeoutMs, quietReason: 'timeout' },
+      { signal, clock, quietMs: timeoutMs },
     );
     const body = replyJson(reply.data);
     const record = isRecord(body) ? body : undefined;
@@ -51,10 +51,10 @@ export function backendTransport(options: AttachedFileBackendOptions, clock: Clo
         operation,
         {
           status: reply.status,
-          name: responseHeader(reply.headers, 'x-amzn-errortype') ?? record?.['__type'] ?? record?.['name'] ?? record?.['code'],
+          name: valueNamed(reply.headers, 'x-amzn-errortype') ?? record?.['__type'] ?? record?.['name'] ?? record?.['code'],
           message: record?.['Message'] ?? record?.['message'],
           reason: record?.['Reason'],
-          retryAfter: responseHeader(reply.headers, 'retry-after'),
+          retryAfter: valueNamed(reply.headers, 'retry-after'),
         },
         clock.now(),
       );

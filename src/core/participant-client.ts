@@ -27,16 +27,24 @@ export interface ParticipantClientOptions {
 
 /** A 2xx reply's JSON object, undefined when the body is not one. */
 type Body = Record<string, unknown> | undefined;
-/** Throws the 'bad-response' error naming what is wrong with the reply. */
-type Bad = (what: string) => never;
+/** Throws the 'bad-response' error naming the field of the reply that is missing or wrong. */
+type Bad = (field: string) => never;
 
 export function createParticipantClient(options: ParticipantClientOptions): AttachmentClient {
-  const { connectionToken, clock = systemClock, timeoutMs = 30_000 } = options;
-  if (!connectionToken) throw new TypeError('createParticipantClient: a connectionToken is required.');
-  const baseUrl = participantEndpoint(options);
+  const { connectionToken, endpoint, region = '', clock = systemClock, timeoutMs = 30_000 } = options;
+  // A region is checked too, so that it cannot point the ConnectionToken at another host.
+  const baseUrl =
+    endpoint !== undefined
+      ? checkedUrl(endpoint)?.replace(/\/+$/, '')
+      : /^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)
+        ? `https://participant.connect.${region}.amazonaws.com`
+        : undefined;
+  if (!connectionToken || !baseUrl) {
+    throw new TypeError('createParticipantClient needs a connectionToken, and an https endpoint or a region such as "us-east-1".');
+  }
   const http = options.axios ?? axios.create();
   // A server that echoes the request back must not get the token into an error message.
-  const redact = (text: string): string => text.split(connectionToken).join('[redacted]');
+  const redact = (text: string): string => text.replaceAll(connectionToken, '[redacted]');
 
   /** POSTs one operation; a 2xx reply's JSON body goes to `read` (with `bad` for a malformed one). */
   async function call<T>(
@@ -50,22 +58,22 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
       http,
       {
         method: 'POST',
-        url: `${baseUrl}${path}`,
+        url: baseUrl + path,
         data: JSON.stringify(payload),
         headers: { 'Content-Type': 'application/json', 'X-Amz-Bearer': connectionToken },
       },
       operation,
-      { signal: requestOptions?.signal, clock, quietMs: timeoutMs, quietReason: 'timeout' },
+      { signal: requestOptions?.signal, clock, quietMs: timeoutMs },
     );
     const { status } = reply;
     const body = replyJson(reply.data);
-    if (status < 200 || status > 299) throw apiErrorFromReply(operation, { status, headers: reply.headers, body }, clock.now(), redact);
-    const bad: Bad = (what) => {
-      throw new UploadError('bad-response', `${operation} returned an unexpected reply: ${what}.`, { status });
-    };
-    return read(isRecord(body) ? body : undefined, bad);
+    if (status < 200 || status > 299) throw apiErrorFromReply(operation, reply, body, clock.now(), redact);
+    return read(body, (field) => {
+      throw new UploadError('bad-response', `${operation} returned an unexpected reply (${field}).`, { status });
+    });
   }
 
+  // CompleteAttachmentUpload replies `{}`: a 2xx is all there is to check.
   return {
     kind: 'participant',
 
@@ -82,18 +90,16 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
         requestOptions,
         (body, bad) => {
           const { AttachmentId: attachmentId, UploadMetadata: metadata } = body ?? bad('not a JSON object');
-          if (typeof attachmentId !== 'string' || !attachmentId) return bad('no AttachmentId');
-          if (!isRecord(metadata)) return bad('no UploadMetadata');
+          if (!isRecord(metadata)) return bad('UploadMetadata');
           return {
-            attachmentId,
-            url: checkedUrl(metadata['Url']) ?? bad('UploadMetadata.Url is not an https URL'),
-            urlExpiry: parseTimestamp(metadata['UrlExpiry']) ?? bad('UploadMetadata.UrlExpiry is not an ISO 8601 time'),
-            headersToInclude: checkedHeaders(metadata['HeadersToInclude']) ?? bad('UploadMetadata.HeadersToInclude is not a header map'),
+            attachmentId: typeof attachmentId === 'string' && attachmentId ? attachmentId : bad('AttachmentId'),
+            url: checkedUrl(metadata['Url']) ?? bad('Url'),
+            urlExpiry: parseTimestamp(metadata['UrlExpiry']) ?? bad('UrlExpiry'),
+            headersToInclude: checkedHeaders(metadata['HeadersToInclude']) ?? bad('HeadersToInclude'),
           };
         },
       ),
 
-    // The reply is `{}`: a 2xx is all there is to check.
     completeUpload: (request, requestOptions) =>
       call(
         'CompleteAttachmentUpload',
@@ -110,25 +116,14 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
         { AttachmentId: attachmentId, UrlExpiryInSeconds: requestOptions?.urlExpiryInSeconds },
         requestOptions,
         (body, bad) => {
-          const download: AttachmentDownload = {};
           const { Url: url, UrlExpiry: expiry, AttachmentSizeInBytes: size } = body ?? bad('not a JSON object');
-          if (url !== undefined) download.url = checkedUrl(url) ?? bad('Url is not an https URL');
-          if (expiry !== undefined) download.urlExpiry = parseTimestamp(expiry) ?? bad('UrlExpiry is not an ISO 8601 time');
-          if (size !== undefined) {
-            download.sizeInBytes = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : bad('AttachmentSizeInBytes is not a size');
-          }
+          // Each field is optional, but checked when present.
+          const download: AttachmentDownload = {};
+          if (url !== undefined) download.url = checkedUrl(url) ?? bad('Url');
+          if (expiry !== undefined) download.urlExpiry = parseTimestamp(expiry) ?? bad('UrlExpiry');
+          if (size !== undefined) download.sizeInBytes = Number.isSafeInteger(size) && (size as number) >= 0 ? (size as number) : bad('AttachmentSizeInBytes');
           return download;
         },
       ),
   };
-}
-
-function participantEndpoint({ endpoint, region = '' }: ParticipantClientOptions): string {
-  if (endpoint !== undefined) {
-    if (checkedUrl(endpoint)) return endpoint.replace(/\/+$/, '');
-    throw new TypeError('createParticipantClient: endpoint must be an https URL (http only on a loopback host).');
-  }
-  // Checked so that a region string cannot point the ConnectionToken at another host.
-  if (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) return `https://participant.connect.${region}.amazonaws.com`;
-  throw new TypeError('createParticipantClient: give a region such as "us-east-1", or an endpoint.');
 }

@@ -6,59 +6,45 @@
 import { isRecord } from './http-errors';
 
 /**
- * A reply body as read with REQUEST_DEFAULTS (text) parsed as JSON; undefined when it is not JSON, so that an
+ * A reply body as read by `send` (raw text) parsed as a JSON object; undefined when it is not one, so that an
  * error reply is mapped from its status and a 2xx one is a 'bad-response'.
  */
-export function replyJson(data: unknown): unknown {
+export function replyJson(data: unknown): Record<string, unknown> | undefined {
   try {
-    return typeof data === 'string' ? JSON.parse(data) : data;
+    const body: unknown = JSON.parse(data as string);
+    return isRecord(body) ? body : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** http is allowed only on loopback hosts (the local emulator); everything else must be https. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-/** The URL as given when it is https (or http on a loopback host), else undefined. */
+/** The URL as given when it is https, or http on a loopback host (the local emulator); else undefined. */
 export function checkedUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  let url: URL;
   try {
-    url = new URL(value);
+    const { protocol, hostname } = new URL(value);
+    return protocol === 'https:' || (protocol === 'http:' && /^(localhost|\[::1\]|127(\.\d+){3})$/.test(hostname)) ? value : undefined;
   } catch {
     return undefined;
   }
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)) ? value : undefined;
 }
-
-const ISO_8601 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** ISO 8601 with or without fractional seconds (Connect sends both) to epoch milliseconds. */
 export function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = ISO_8601.exec(value.trim());
+  const match = typeof value === 'string' && /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|([+-]\d\d):?(\d\d))$/i.exec(value);
   if (!match) return undefined;
-  const [, dateTime, fraction = '', zone = ''] = match;
+  const [, dateTime, fraction = '', offsetHours, offsetMinutes] = match;
   // Normalised to the one form every engine's Date.parse must accept: 3 fraction digits, `Z` or `±hh:mm`.
-  const millis = `${fraction.slice(1)}000`.slice(0, 3);
-  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-  const epoch = Date.parse(`${dateTime}.${millis}${offset}`);
+  const epoch = Date.parse(`${dateTime}.${`${fraction}000`.slice(0, 3)}${offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z'}`);
   return Number.isNaN(epoch) ? undefined : epoch;
 }
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// No CR, LF or other controls: a value that could split the request is refused.
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** `HeadersToInclude` as a string map safe to send (none when absent), undefined when it is anything else. */
 export function checkedHeaders(value: unknown): Readonly<Record<string, string>> | undefined {
   if (value === undefined) return {};
-  if (!isRecord(value)) return undefined;
-  const entries = Object.entries(value);
-  const valid = entries.every(([name, text]) => HEADER_NAME.test(name) && typeof text === 'string' && HEADER_VALUE.test(text));
-  // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return valid ? (Object.fromEntries(entries) as Record<string, string>) : undefined;
+  // Names are RFC 9110 tokens; values hold no CR, LF or other controls, so none can split the request.
+  const valid =
+    isRecord(value) &&
+    Object.entries(value).every(([name, text]) => typeof text === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(name) && /^[\t -~\x80-\xff]*$/.test(text));
+  return valid ? (value as Record<string, string>) : undefined;
 }
