@@ -50,8 +50,9 @@ export interface UploadErrorDetails {
 
 export class UploadError extends Error {
   override readonly name = 'UploadError';
-  readonly code: UploadErrorCode;
-  readonly details: UploadErrorDetails;
+  // Assigned in the constructor; `declare` keeps the compiled class free of empty field definitions.
+  declare readonly code: UploadErrorCode;
+  declare readonly details: UploadErrorDetails;
 
   constructor(code: UploadErrorCode, message: string, details: UploadErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);

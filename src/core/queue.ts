@@ -1,9 +1,9 @@
-import { UploadError, type UploadErrorCode } from './errors';
+import { UploadError } from './errors';
 import type { ScanOutcome, waitForScan } from './scan';
 import { systemClock } from './time';
 import type { UploadedAttachment } from './types';
-import { uploadAttachment, type UploadAttachmentOptions, type UploadEvent } from './upload';
-import { checkFile, resolveRules, type ResolvedRules } from './validate';
+import { uploadAttachment, type UploadAttachmentOptions } from './upload';
+import { checkFile, resolveRules } from './validate';
 
 export type UploadStatus =
   | 'queued'
@@ -97,85 +97,64 @@ export interface UploadQueue {
   destroy(): void;
 }
 
-/*
- * Three parallel uploads: browsers open at most 6 connections per host and the Start/Complete calls (and the chat
- * itself) need some; Connect throttles bursts of Start calls per contact; and more parallel PUTs do not make one
- * uplink faster — they only delay every file's completion. Uppy uses 6 for plain S3 uploads without API calls.
- */
-const DEFAULT_MAX_CONCURRENT_UPLOADS = 3;
-const DEFAULT_PROGRESS_INTERVAL_MS = 100;
-
-/** Local refusals (validation codes: file-*, name-*, type-*): the file itself is not acceptable, so retrying cannot help. */
-const isRejection = (code: UploadErrorCode): boolean => /^(file|name|type)-/.test(code);
-
 /** Not finished yet: queued, or being checked, uploaded or waited on. */
 export const isInProgress = (status: UploadStatus): boolean => !/^(done|failed|rejected|cancelled)$/.test(status);
-/** Holding a slot: in progress, no longer queued, and not just polling for a scan result (no bandwidth used). */
-const isActive = (status: UploadStatus): boolean => status !== 'queued' && status !== 'scanning' && isInProgress(status);
 /** Waiting before another try or a fresh URL. */
-export const isWaiting = (status: UploadStatus): boolean => status === 'retrying' || status === 'refreshing';
+export const isWaiting = (status: UploadStatus): boolean => /^re(trying|freshing)$/.test(status);
+/** Holding a slot: in progress, no longer queued, and not just polling for a scan result (no bandwidth used). */
+const isActive = (status: UploadStatus): boolean => !/^(queued|scanning|done|failed|rejected|cancelled)$/.test(status);
 
 interface Entry {
   item: UploadItem;
-  /** Set while the item runs; a settled or progress callback of another run is ignored. */
+  /** Of the latest run; aborted by cancel, remove and destroy, which also silences that run's callbacks. */
   controller?: AbortController;
-  /** Latest progress not yet in a snapshot. */
-  pendingBytes?: number;
+  /**
+   * The latest progress (the source of truth for `item.bytesSent`); it reaches `item` (a new object) only when a
+   * snapshot is built or the item changes anyway, not on every event.
+   */
+  bytesSent: number;
 }
 
 export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQueue {
   let options = initialOptions;
-  let rules: ResolvedRules = options.rules ?? resolveRules();
   const clock = options.clock ?? systemClock;
-  const entries: Entry[] = [];
+  let entries: Entry[] = [];
   const listeners = new Set<() => void>();
-  const withPendingBytes = new Set<Entry>();
   let nextId = 1;
   let destroyed = false;
 
-  let state: UploadQueueState = { items: [], totalBytes: 0, bytesSent: 0 };
-  let stale = false;
-  let notified = state;
+  /** The snapshot; dropped on a change (not on progress alone, which waits for the throttle), rebuilt on demand. */
+  let state: UploadQueueState | undefined;
+  let notified: UploadQueueState | undefined;
   /** The one throttle: a microtask (leading edge) or a timer (trailing edge) is pending. */
   let flushScheduled = false;
   let flushTimer: unknown;
-  let lastNotifiedAt = Number.NEGATIVE_INFINITY;
-
-  /** Moves noted progress into new item objects; tells whether any item changed. */
-  const applyPendingBytes = (): boolean => {
-    let any = false;
-    for (const entry of withPendingBytes) {
-      if (entry.pendingBytes !== undefined && entry.pendingBytes !== entry.item.bytesSent) {
-        entry.item = { ...entry.item, bytesSent: entry.pendingBytes };
-        any = true;
-      }
-      entry.pendingBytes = undefined;
-    }
-    withPendingBytes.clear();
-    return any;
-  };
+  let lastNotifiedAt = -Infinity;
 
   const getState = (): UploadQueueState => {
-    if (stale) {
-      applyPendingBytes();
+    if (!state) {
       let totalBytes = 0;
       let bytesSent = 0;
-      for (const { item } of entries) {
-        if (item.status === 'rejected' || item.status === 'cancelled') continue;
-        totalBytes += item.sizeInBytes;
-        bytesSent += item.bytesSent;
-      }
-      state = { items: entries.map((entry) => entry.item), totalBytes, bytesSent };
-      stale = false;
+      const items = entries.map((entry) => {
+        if (entry.bytesSent !== entry.item.bytesSent) entry.item = { ...entry.item, bytesSent: entry.bytesSent };
+        const { item } = entry;
+        // Totals leave out rejected and cancelled files.
+        if (!/^(rejected|cancelled)$/.test(item.status)) {
+          totalBytes += item.sizeInBytes;
+          bytesSent += item.bytesSent;
+        }
+        return item;
+      });
+      state = { items, totalBytes, bytesSent };
     }
     return state;
   };
 
   const flush = () => {
     flushScheduled = false;
-    flushTimer = undefined;
     if (destroyed) return;
-    if (applyPendingBytes()) stale = true;
+    // Progress noted since the last snapshot makes a new one now.
+    if (entries.some((entry) => entry.bytesSent !== entry.item.bytesSent)) state = undefined;
     if (getState() === notified) return;
     notified = state;
     lastNotifiedAt = clock.now();
@@ -185,159 +164,133 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   /**
    * Every change (status or progress) reaches listeners through one throttle: at once (in a microtask, so one
    * tick's changes make one notification) when the last notification is an interval old, else when the interval
-   * is over — at most one per interval, and the latest state always arrives.
+   * is over — at most one per interval (default 100 ms: ≤ 10 renders a second), and the latest state always arrives.
    */
   const schedule = () => {
     if (flushScheduled) return;
     flushScheduled = true;
-    const wait = lastNotifiedAt + (options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS) - clock.now();
+    const wait = lastNotifiedAt + (options.progressIntervalMs ?? 100) - clock.now();
     if (wait > 0) flushTimer = clock.setTimeout(flush, wait);
     else queueMicrotask(flush);
   };
 
   /** Status changes: the snapshot is rebuilt on demand (getState is always current), listeners told by the throttle. */
   const changed = () => {
-    stale = true;
+    state = undefined;
     schedule();
   };
 
   const update = (entry: Entry, patch: Partial<UploadItem>) => {
-    // Progress that arrived before a status change belongs in the same new snapshot.
-    if (entry.pendingBytes !== undefined) patch = { bytesSent: entry.pendingBytes, ...patch };
-    entry.pendingBytes = undefined;
-    withPendingBytes.delete(entry);
-    entry.item = { ...entry.item, ...patch };
+    // Progress noted before a status change belongs in the same new item.
+    entry.item = { ...entry.item, ...patch, bytesSent: entry.bytesSent };
     changed();
-  };
-
-  /** Progress: only noted here (no snapshot in between, however often it comes); the throttle's flush applies it. */
-  const progressed = (entry: Entry, bytesSent: number) => {
-    entry.pendingBytes = bytesSent;
-    withPendingBytes.add(entry);
-    schedule();
-  };
-
-  const find = (id: string) => entries.find((entry) => entry.item.id === id);
-
-  const onEvent = (entry: Entry, event: UploadEvent) => {
-    if (event.type === 'checked') {
-      update(entry, { contentType: event.file.contentType });
-    } else {
-      const waiting = isWaiting(event.phase);
-      update(entry, {
-        status: event.phase,
-        attempt: event.attempt,
-        retryAt: waiting ? event.retryAt : undefined,
-        error: waiting ? event.error : undefined,
-      });
-    }
-  };
-
-  const run = (entry: Entry) => {
-    const controller = new AbortController();
-    entry.controller = controller;
-    const {
-      maxConcurrentUploads: _max,
-      progressIntervalMs: _interval,
-      onUploaded: _up,
-      onError: _err,
-      awaitScan,
-      onScanned: _scanned,
-      ...upload
-    } = options;
-    update(entry, { status: 'checking', attempt: 1 });
-    uploadAttachment(entry.item.file, {
-      ...upload,
-      rules,
-      clock,
-      signal: controller.signal,
-      onEvent: (event) => {
-        if (entry.controller === controller) onEvent(entry, event);
-      },
-      onProgress: (bytesSent) => {
-        if (entry.controller === controller) progressed(entry, bytesSent);
-      },
-    }).then(
-      (attachment) => {
-        if (entry.controller !== controller) return;
-        if (!awaitScan) entry.controller = undefined;
-        const status = awaitScan ? 'scanning' : 'done';
-        update(entry, { status, attachment, bytesSent: entry.item.sizeInBytes, retryAt: undefined, error: undefined });
-        if (awaitScan) scan(entry, controller, awaitScan(upload.client, attachment.attachmentId, { signal: controller.signal, clock }));
-        // The slot is handed on (and the scan wait started) before the host's callback runs, so a throwing callback
-        // cannot stall the queue.
-        pump();
-        options.onUploaded?.(attachment, entry.item);
-      },
-      (error: UploadError) => {
-        if (entry.controller !== controller) return;
-        entry.controller = undefined;
-        const status = isRejection(error.code) ? 'rejected' : error.code === 'cancelled' ? 'cancelled' : 'failed';
-        update(entry, { status, error, retryAt: undefined });
-        pump();
-        if (status !== 'cancelled') options.onError?.(error, entry.item);
-      },
-    );
-  };
-
-  /** Polls until the scan decides; the item keeps its controller, so `remove` and `destroy` stop the polling. */
-  const scan = (entry: Entry, controller: AbortController, scanned: ReturnType<typeof waitForScan>) => {
-    scanned.then(
-      ({ status }) => {
-        if (entry.controller !== controller) return;
-        entry.controller = undefined;
-        update(entry, { status: 'done', scanStatus: status });
-        options.onScanned?.(entry.item);
-      },
-      (error: UploadError) => {
-        if (entry.controller !== controller) return;
-        entry.controller = undefined;
-        update(entry, { status: 'done', error });
-        options.onError?.(error, entry.item);
-      },
-    );
   };
 
   /** Starts queued items, oldest first, while there are free slots. */
   const pump = () => {
     if (destroyed) return;
-    const limit = Math.max(1, options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
-    let active = entries.filter((entry) => isActive(entry.item.status)).length;
+    /*
+     * Three parallel uploads by default: browsers open at most 6 connections per host and the Start/Complete
+     * calls (and the chat itself) need some; Connect throttles bursts of Start calls per contact; and more
+     * parallel PUTs do not make one uplink faster — they only delay every file's completion. Uppy uses 6 for
+     * plain S3 uploads without API calls.
+     */
+    const limit = Math.max(1, options.maxConcurrentUploads ?? 3);
+    // run() makes the item active at once, so the count stays current (the list is short: files of one chat).
     for (const entry of entries) {
-      if (active >= limit) break;
-      if (entry.item.status !== 'queued') continue;
-      run(entry);
-      active += 1;
+      if (entry.item.status === 'queued' && entries.filter(({ item }) => isActive(item.status)).length < limit) run(entry);
     }
   };
 
-  const stop = (entry: Entry) => {
-    entry.controller?.abort();
-    entry.controller = undefined;
+  /**
+   * A new state from a run's outcome (or a cancel or retry, which have no callback), then the host's callback for
+   * it. The slot is handed on (and a scan wait started) before the callback runs, so a throwing callback cannot
+   * stall the queue.
+   */
+  const settle = (entry: Entry, patch: Partial<UploadItem>) => {
+    update(entry, patch);
+    pump();
+    const { item } = entry;
+    const { error, scanStatus, attachment } = patch;
+    if (error) options.onError?.(error, item);
+    else if (scanStatus) options.onScanned?.(item);
+    else if (attachment) options.onUploaded?.(attachment, item);
   };
+
+  const run = (entry: Entry) => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    // Fixed for this run (as the client and rules uploadAttachment takes from options): a later setOptions changes
+    // the next runs only.
+    const { client, awaitScan } = options;
+    entry.controller = controller;
+    /**
+     * Wraps a callback of this run: ignored once the run was aborted. A run is only replaced (retry) after it
+     * failed or was cancelled, so no callback of an older run can arrive unaborted.
+     */
+    const current =
+      <T>(callback: (value: T) => void) =>
+      (value: T) => {
+        if (!signal.aborted) callback(value);
+      };
+
+    // uploadAttachment reports `checking` at once, so the item leaves `queued` before this returns. The item's
+    // contentType is already known from add (the same check): only the phases are news.
+    uploadAttachment(entry.item.file, {
+      ...options,
+      clock,
+      signal,
+      onEvent: current((event) => {
+        if (event.type === 'phase') {
+          update(entry, { status: event.phase, attempt: event.attempt, retryAt: event.retryAt, error: event.error });
+        }
+      }),
+      onProgress: current((bytesSent) => {
+        // Only noted (no snapshot, however often it comes); the throttle's flush makes one.
+        entry.bytesSent = bytesSent;
+        schedule();
+      }),
+    }).then(
+      current((attachment) => {
+        // The item keeps its controller while the scan is polled, so `remove` and `destroy` stop the polling.
+        awaitScan?.(client, attachment.attachmentId, { signal, clock }).then(
+          current(({ status }) => settle(entry, { status: 'done', scanStatus: status })),
+          current((error: UploadError) => settle(entry, { status: 'done', error })),
+        );
+        settle(entry, { status: awaitScan ? 'scanning' : 'done', attachment });
+      }),
+      current((error: UploadError) => {
+        // A refusal of the file itself (validation codes: file-*, name-*, type-*): retrying cannot help. (A
+        // `cancelled` rejection only comes from an abort, which `current` already silenced.)
+        settle(entry, { status: /^(file|name|type)-/.test(error.code) ? 'rejected' : 'failed', error, retryAt: undefined });
+      }),
+    );
+  };
+
+  const find = (id: string) => entries.find((entry) => entry.item.id === id);
+  const stop = (entry: Entry) => entry.controller?.abort();
 
   return {
     getState,
     subscribe(listener) {
-      if (destroyed) return () => undefined;
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     add(files) {
       if (destroyed) return [];
-      const added: Entry[] = [];
-      for (const file of Array.from(files)) {
-        const base = { id: `upload-${nextId++}`, file, name: file.name, sizeInBytes: file.size, bytesSent: 0, attempt: 0 };
+      const rules = options.rules ?? resolveRules();
+      const added = Array.from(files, (file): Entry => {
         // The cheap checks right away, so an obviously unacceptable file never waits for (or takes) a slot.
-        let item: UploadItem;
+        let checked: Pick<UploadItem, 'status' | 'contentType' | 'error'>;
         try {
-          item = { ...base, status: 'queued', contentType: checkFile(file, rules).contentType };
+          checked = { status: 'queued', contentType: checkFile(file, rules).contentType };
         } catch (error) {
           if (!(error instanceof UploadError)) throw error;
-          item = { ...base, status: 'rejected', error };
+          checked = { status: 'rejected', error };
         }
-        added.push({ item });
-      }
+        const item: UploadItem = { id: `upload-${nextId++}`, file, name: file.name, sizeInBytes: file.size, bytesSent: 0, attempt: 0, ...checked };
+        return { item, bytesSent: 0 };
+      });
       entries.push(...added);
       changed();
       for (const { item } of added) if (item.error) options.onError?.(item.error, item);
@@ -347,44 +300,36 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     cancel(id) {
       const entry = find(id);
       // A scanning file is already attached: there is no upload left to cancel (remove stops the polling).
-      if (!entry || !isInProgress(entry.item.status) || entry.item.status === 'scanning') return;
-      stop(entry);
-      update(entry, { status: 'cancelled', retryAt: undefined });
-      pump();
+      if (entry && !/^(scanning|done|failed|rejected|cancelled)$/.test(entry.item.status)) {
+        stop(entry);
+        settle(entry, { status: 'cancelled', retryAt: undefined });
+      }
     },
     retry(id) {
       const entry = find(id);
-      if (destroyed || !entry || (entry.item.status !== 'failed' && entry.item.status !== 'cancelled')) return;
-      update(entry, {
-        status: 'queued',
-        bytesSent: 0,
-        attempt: 0,
-        retryAt: undefined,
-        error: undefined,
-        attachment: undefined,
-      });
-      pump();
+      // Failed and cancelled items have no attachment and no retryAt left to clear.
+      if (entry && /^(failed|cancelled)$/.test(entry.item.status)) {
+        entry.bytesSent = 0;
+        settle(entry, { status: 'queued', attempt: 0, error: undefined });
+      }
     },
     remove(id) {
       const entry = find(id);
       if (!entry) return;
       stop(entry);
-      entries.splice(entries.indexOf(entry), 1);
-      withPendingBytes.delete(entry);
+      entries = entries.filter((candidate) => candidate !== entry);
       changed();
       pump();
     },
     setOptions(patch) {
       options = { ...options, ...patch };
-      if ('rules' in patch) rules = options.rules ?? resolveRules();
       pump();
     },
     destroy() {
       destroyed = true;
-      for (const entry of entries) stop(entry);
+      entries.forEach(stop);
       listeners.clear();
-      if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
-      flushTimer = undefined;
+      clock.clearTimeout(flushTimer);
     },
   };
 }

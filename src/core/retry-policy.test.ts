@@ -70,12 +70,12 @@ const NEVER_RETRIED: UploadErrorCode[] = [
   'type-mismatch',
 ];
 
-const RETRY: PutDecision = { action: 'retry', delayMs: 0 };
-const REFRESH: PutDecision = { action: 'refresh', delayMs: 0 };
-const GIVE_UP: PutDecision = { action: 'give-up' };
+const RETRY: PutDecision = { phase: 'retrying', delayMs: 0 };
+const REFRESH: PutDecision = { phase: 'refreshing', delayMs: 0 };
+const GIVE_UP = undefined;
 
 describe('decidePutRetry: failure kind × time left × attempts left', () => {
-  const rows: [UploadErrorCode, TimeLeft, 'attempts left' | 'PUT attempts exhausted' | 'refreshes exhausted', PutDecision][] = [];
+  const rows: [UploadErrorCode, TimeLeft, 'attempts left' | 'PUT attempts exhausted' | 'refreshes exhausted', PutDecision | undefined][] = [];
   for (const code of TRANSIENT) {
     rows.push(
       [code, 'plenty', 'attempts left', RETRY],
@@ -116,28 +116,28 @@ describe('decidePutRetry: how long the attempt is expected to take', () => {
   it('uses measured throughput when there is one, the assumed rate otherwise', () => {
     // 100 000 bytes: 100 s at the assumed 1000 B/s, 1 s at a measured 100 000 B/s; the URL has 60 s left.
     const base = failure('network', { bytesToSend: 100_000, urlExpiry: NOW + 60 * SECOND });
-    expect(decidePutRetry(base, POLICY).action).toBe('refresh');
-    expect(decidePutRetry({ ...base, measuredBytesPerSecond: 100_000 }, POLICY).action).toBe('retry');
+    expect(decidePutRetry(base, POLICY)?.phase).toBe('refreshing');
+    expect(decidePutRetry({ ...base, measuredBytesPerSecond: 100_000 }, POLICY)?.phase).toBe('retrying');
   });
 
   it('falls back to the assumed rate when the measurement is useless', () => {
     const base = failure('network', { bytesToSend: 100_000, urlExpiry: NOW + 60 * SECOND });
     for (const measured of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(decidePutRetry({ ...base, measuredBytesPerSecond: measured }, POLICY).action).toBe('refresh');
+      expect(decidePutRetry({ ...base, measuredBytesPerSecond: measured }, POLICY)?.phase).toBe('refreshing');
     }
   });
 
   it('counts the backoff delay against the URL', () => {
     // 26 s left, the attempt needs 25 s: fine without a pause, not after a 3996 ms one (attempt 3, random 0.999).
     const base = failure('server', { urlExpiry: NOW + 26 * SECOND, putAttempts: 3 });
-    expect(decidePutRetry(base, POLICY)).toEqual({ action: 'retry', delayMs: 0 });
-    expect(decidePutRetry({ ...base, random: almostOne }, POLICY)).toEqual({ action: 'refresh', delayMs: 3996 });
+    expect(decidePutRetry(base, POLICY)).toEqual({ phase: 'retrying', delayMs: 0 });
+    expect(decidePutRetry({ ...base, random: almostOne }, POLICY)).toEqual({ phase: 'refreshing', delayMs: 3996 });
   });
 
   it('keeps the pause when a transient failure leads to a fresh URL, but not for an expired one', () => {
     const short = { urlExpiry: NOW + 5 * SECOND, putAttempts: 2, random: almostOne };
-    expect(decidePutRetry(failure('throttled', short), POLICY)).toEqual({ action: 'refresh', delayMs: 1998 });
-    expect(decidePutRetry(failure('url-expired', short), POLICY)).toEqual({ action: 'refresh', delayMs: 0 });
+    expect(decidePutRetry(failure('throttled', short), POLICY)).toEqual({ phase: 'refreshing', delayMs: 1998 });
+    expect(decidePutRetry(failure('url-expired', short), POLICY)).toEqual({ phase: 'refreshing', delayMs: 0 });
   });
 });
 
@@ -155,15 +155,12 @@ describe('backoff with full jitter', () => {
   ] as const)('attempt %i → delay within [0, ceiling)', (attempts, random, expected) => {
     const policy = { ...POLICY, maxPutAttempts: 100, maxApiAttempts: 100 };
     const put = decidePutRetry(failure('network', { putAttempts: attempts, random }), policy);
-    expect(put).toEqual({ action: 'retry', delayMs: expected });
-    expect(decideApiRetry(error('network'), attempts, random, policy)).toEqual({ action: 'retry', delayMs: expected });
+    expect(put).toEqual({ phase: 'retrying', delayMs: expected });
+    expect(decideApiRetry(error('network'), attempts, random, policy)).toBe(expected);
   });
 
   it('spreads delays over the whole range for random values in [0, 1)', () => {
-    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((value) => {
-      const decision = decideApiRetry(error('throttled'), 3, () => value, POLICY);
-      return decision.action === 'retry' ? decision.delayMs : -1;
-    });
+    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((value) => decideApiRetry(error('throttled'), 3, () => value, POLICY));
     expect(delays).toEqual([0, 1000, 2000, 3000, 3996]);
   });
 });
@@ -171,24 +168,24 @@ describe('backoff with full jitter', () => {
 describe('Retry-After', () => {
   it('is a floor under the jittered delay', () => {
     const throttled = error('throttled', { status: 429, retryAfterSeconds: 5 });
-    expect(decidePutRetry({ ...failure('throttled'), error: throttled }, POLICY)).toEqual({ action: 'retry', delayMs: 5000 });
-    expect(decideApiRetry(throttled, 1, zero, POLICY)).toEqual({ action: 'retry', delayMs: 5000 });
+    expect(decidePutRetry({ ...failure('throttled'), error: throttled }, POLICY)).toEqual({ phase: 'retrying', delayMs: 5000 });
+    expect(decideApiRetry(throttled, 1, zero, POLICY)).toBe(5000);
     // The jitter wins when it is longer than what the server asked for.
     const brief = error('throttled', { retryAfterSeconds: 1 });
-    expect(decideApiRetry(brief, 3, almostOne, POLICY)).toEqual({ action: 'retry', delayMs: 3996 });
+    expect(decideApiRetry(brief, 3, almostOne, POLICY)).toBe(3996);
   });
 
   it('is capped at maxDelayMs', () => {
     const hour = error('server', { status: 503, retryAfterSeconds: 3600 });
-    expect(decideApiRetry(hour, 1, zero, POLICY)).toEqual({ action: 'retry', delayMs: 30_000 });
-    expect(decidePutRetry({ ...failure('server'), error: hour }, POLICY)).toEqual({ action: 'retry', delayMs: 30_000 });
+    expect(decideApiRetry(hour, 1, zero, POLICY)).toBe(30_000);
+    expect(decidePutRetry({ ...failure('server'), error: hour }, POLICY)).toEqual({ phase: 'retrying', delayMs: 30_000 });
   });
 
   it('counts against the URL: a long pause leads to a fresh URL instead', () => {
     const wait = error('throttled', { retryAfterSeconds: 20 });
     // 40 s left: a retry after 20 s would need 45 s.
     expect(decidePutRetry({ ...failure('throttled'), error: wait, urlExpiry: NOW + 40 * SECOND }, POLICY)).toEqual({
-      action: 'refresh',
+      phase: 'refreshing',
       delayMs: 20_000,
     });
   });
@@ -197,13 +194,13 @@ describe('Retry-After', () => {
 describe('decideApiRetry', () => {
   it.each(TRANSIENT)('%s: retried until maxApiAttempts, then given up', (code) => {
     for (let attempts = 1; attempts < POLICY.maxApiAttempts; attempts++) {
-      expect(decideApiRetry(error(code), attempts, zero, POLICY).action).toBe('retry');
+      expect(decideApiRetry(error(code), attempts, zero, POLICY)).toBeTypeOf('number');
     }
-    expect(decideApiRetry(error(code), POLICY.maxApiAttempts, zero, POLICY)).toEqual({ action: 'give-up' });
+    expect(decideApiRetry(error(code), POLICY.maxApiAttempts, zero, POLICY)).toBeUndefined();
   });
 
   it.each([...NEVER_RETRIED, 'url-expired'] as UploadErrorCode[])('%s: never retried', (code) => {
-    expect(decideApiRetry(error(code), 1, zero, POLICY)).toEqual({ action: 'give-up' });
+    expect(decideApiRetry(error(code), 1, zero, POLICY)).toBeUndefined();
   });
 });
 
@@ -232,10 +229,9 @@ describe('DEFAULT_RETRY_POLICY', () => {
     // 20 MB at 64 KiB/s would take about 5 minutes: not without a measured throughput.
     expect(urlValidForAttempt({ ...oneMiB, bytesToSend: 20_000_000 })).toBe(false);
     expect(urlValidForAttempt({ ...oneMiB, bytesToSend: 20_000_000, measuredBytesPerSecond: 1_000_000 })).toBe(true);
-    expect(decidePutRetry({ ...failure('network', oneMiB), putAttempts: DEFAULT_RETRY_POLICY.maxPutAttempts })).toEqual({ action: 'give-up' });
-    expect(decideApiRetry(error('throttled'), DEFAULT_RETRY_POLICY.maxApiAttempts - 1, almostOne)).toEqual({
-      action: 'retry',
-      delayMs: Math.floor(0.999 * DEFAULT_RETRY_POLICY.baseDelayMs * 2 ** (DEFAULT_RETRY_POLICY.maxApiAttempts - 2)),
-    });
+    expect(decidePutRetry({ ...failure('network', oneMiB), putAttempts: DEFAULT_RETRY_POLICY.maxPutAttempts })).toBeUndefined();
+    expect(decideApiRetry(error('throttled'), DEFAULT_RETRY_POLICY.maxApiAttempts - 1, almostOne)).toBe(
+      Math.floor(0.999 * DEFAULT_RETRY_POLICY.baseDelayMs * 2 ** (DEFAULT_RETRY_POLICY.maxApiAttempts - 2)),
+    );
   });
 });

@@ -2,7 +2,7 @@
  * When to try again, pure: every input (time, randomness, the URL's expiry, measured throughput) is passed in,
  * so the policy is table-tested without a network or a real clock.
  */
-import type { UploadError, UploadErrorCode } from './errors';
+import type { UploadError } from './errors';
 import type { Random } from './time';
 
 export interface RetryPolicy {
@@ -22,38 +22,47 @@ export interface RetryPolicy {
   assumedBytesPerSecond: number;
 }
 
+// baseDelayMs/maxDelayMs: TanStack Query's defaults, 1 s doubling up to 30 s. clockSkewToleranceMs: device clocks
+// drift; much more would eat too much of a URL that lives only minutes.
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxPutAttempts: 6,
   maxUrlRefreshes: 3,
   maxApiAttempts: 5,
-  // TanStack Query's defaults: 1 s doubling up to 30 s.
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
   safetyMarginMs: 15_000,
-  // Device clocks drift; much more would eat too much of a URL that lives only minutes.
   clockSkewToleranceMs: 30_000,
   assumedBytesPerSecond: 64 * 1024,
 };
 
-export interface PutFailure {
+/** An attempt about to start at `now` with a URL that expires at `urlExpiry` (epoch ms, server clock). */
+export interface UrlCheck {
+  now: number;
+  urlExpiry: number;
+  bytesToSend: number;
+  measuredBytesPerSecond?: number;
+}
+
+export interface PutFailure extends UrlCheck {
   error: UploadError;
   /** PUT attempts made so far, across URLs, the failed one included. */
   putAttempts: number;
   /** Fresh URLs asked for so far. */
   urlRefreshes: number;
-  now: number;
-  /** Expiry of the URL that just failed, epoch ms (server clock). */
-  urlExpiry: number;
-  bytesToSend: number;
-  measuredBytesPerSecond?: number;
   random: Random;
 }
 
-export type PutDecision = { action: 'retry'; delayMs: number } | { action: 'refresh'; delayMs: number } | { action: 'give-up' };
-export type ApiDecision = { action: 'retry'; delayMs: number } | { action: 'give-up' };
+/**
+ * A PUT worth another try: wait `delayMs`, then try the same URL again (`retrying`) or a fresh one (`refreshing`).
+ * The phase names are the ones the upload reports while it waits.
+ */
+export interface PutDecision {
+  phase: 'retrying' | 'refreshing';
+  delayMs: number;
+}
 
 /** Failures that may pass on their own: the same request can be repeated after a pause. */
-const TRANSIENT: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>(['network', 'timeout', 'stalled', 'server', 'throttled']);
+const isTransient = (error: UploadError): boolean => /^(network|timeout|stalled|server|throttled)$/.test(error.code);
 
 /**
  * "Full jitter" (a uniform pick in [0, min(max, base·2^(n-1))) ): it spreads many clients that failed together
@@ -61,24 +70,16 @@ const TRANSIENT: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>(['netwo
  * of the previous delay, so the policy stays a pure function of its inputs. A server's `Retry-After` (capped at
  * maxDelayMs, so a hostile or confused reply cannot freeze an upload) is a floor.
  */
-function backoffMs(failedAttempts: number, random: Random, policy: RetryPolicy, retryAfterSeconds: number | undefined): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
-  const jittered = Math.floor(random() * ceiling);
-  const asked = retryAfterSeconds === undefined ? 0 : Math.min(retryAfterSeconds * 1000, policy.maxDelayMs);
-  return Math.max(jittered, asked);
-}
-
-function expectedTransferMs(bytesToSend: number, measuredBytesPerSecond: number | undefined, policy: RetryPolicy): number {
-  const rate =
-    measuredBytesPerSecond !== undefined && Number.isFinite(measuredBytesPerSecond) && measuredBytesPerSecond > 0
-      ? measuredBytesPerSecond
-      : policy.assumedBytesPerSecond;
-  return (Math.max(0, bytesToSend) / rate) * 1000;
-}
-
-function validFor(startsAt: number, input: { urlExpiry: number; bytesToSend: number; measuredBytesPerSecond?: number }, policy: RetryPolicy): boolean {
-  const endsAt = startsAt + expectedTransferMs(input.bytesToSend, input.measuredBytesPerSecond, policy);
-  return endsAt + policy.safetyMarginMs + policy.clockSkewToleranceMs <= input.urlExpiry;
+function backoffMs(
+  error: UploadError,
+  failedAttempts: number,
+  random: Random,
+  { baseDelayMs, maxDelayMs }: RetryPolicy,
+): number {
+  return Math.max(
+    Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (failedAttempts - 1))),
+    Math.min((error.details.retryAfterSeconds ?? 0) * 1000, maxDelayMs),
+  );
 }
 
 /**
@@ -87,29 +88,36 @@ function validFor(startsAt: number, input: { urlExpiry: number; bytesToSend: num
  * our clock misjudges, at the price of an occasional fresh URL that was not strictly needed.
  */
 export function urlValidForAttempt(
-  input: { now: number; urlExpiry: number; bytesToSend: number; measuredBytesPerSecond?: number },
+  { now, urlExpiry, bytesToSend, measuredBytesPerSecond: measured }: UrlCheck,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): boolean {
-  return validFor(input.now, input, policy);
+  // A useless measurement (none, 0, NaN, Infinity) falls back to the assumed rate.
+  const rate = measured !== undefined && measured > 0 && measured < Infinity ? measured : policy.assumedBytesPerSecond;
+  return now + (bytesToSend / rate) * 1000 + policy.safetyMarginMs + policy.clockSkewToleranceMs <= urlExpiry;
 }
 
-/** After a failed PUT: the same URL again after a pause, a fresh URL, or the end. */
-export function decidePutRetry(failure: PutFailure, policy: RetryPolicy = DEFAULT_RETRY_POLICY): PutDecision {
-  const { error, putAttempts, urlRefreshes } = failure;
+/** After a failed PUT: the same URL again after a pause, a fresh URL, or `undefined`: give up. */
+export function decidePutRetry(failure: PutFailure, policy: RetryPolicy = DEFAULT_RETRY_POLICY): PutDecision | undefined {
+  const { error, putAttempts } = failure;
   const expired = error.code === 'url-expired';
-  if (!expired && !TRANSIENT.has(error.code)) return { action: 'give-up' };
-  if (putAttempts >= policy.maxPutAttempts) return { action: 'give-up' };
-  const canRefresh = urlRefreshes < policy.maxUrlRefreshes;
+  if (putAttempts >= policy.maxPutAttempts || !(expired || isTransient(error))) return;
   // A fresh URL fixes an expired one at once: no reason to wait.
-  if (expired) return canRefresh ? { action: 'refresh', delayMs: 0 } : { action: 'give-up' };
-  const delayMs = backoffMs(putAttempts, failure.random, policy, error.details.retryAfterSeconds);
-  if (validFor(failure.now + delayMs, failure, policy)) return { action: 'retry', delayMs };
-  // The pause still applies (the cause is transient); the fresh URL is asked for after it, so none of its life is lost.
-  return canRefresh ? { action: 'refresh', delayMs } : { action: 'give-up' };
+  const delayMs = expired ? 0 : backoffMs(error, putAttempts, failure.random, policy);
+  const validAfterPause = !expired && urlValidForAttempt({ ...failure, now: failure.now + delayMs }, policy);
+  if (validAfterPause) return { phase: 'retrying', delayMs };
+  // A transient cause keeps its pause; the fresh URL is asked for after it, so none of its life is lost.
+  if (failure.urlRefreshes < policy.maxUrlRefreshes) return { phase: 'refreshing', delayMs };
 }
 
-/** Start/Complete: retry throttling/5xx/network/timeout with the same ClientToken; honour Retry-After. */
-export function decideApiRetry(error: UploadError, attempts: number, random: Random, policy: RetryPolicy = DEFAULT_RETRY_POLICY): ApiDecision {
-  if (!TRANSIENT.has(error.code) || attempts >= policy.maxApiAttempts) return { action: 'give-up' };
-  return { action: 'retry', delayMs: backoffMs(attempts, random, policy, error.details.retryAfterSeconds) };
+/**
+ * Start/Complete: retry throttling/5xx/network/timeout with the same ClientToken; honour Retry-After. Returns the
+ * pause before the next try, or `undefined`: give up.
+ */
+export function decideApiRetry(
+  error: UploadError,
+  attempts: number,
+  random: Random,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): number | undefined {
+  if (isTransient(error) && attempts < policy.maxApiAttempts) return backoffMs(error, attempts, random, policy);
 }

@@ -8,10 +8,11 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// Date.now needs no `this`; the timer functions do (a browser throws "Illegal invocation" without it).
 export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  now: Date.now,
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
 /** Randomness, injected for jitter: returns a number in [0, 1). */
@@ -21,23 +22,11 @@ export function cancelledError(): UploadError {
   return new UploadError('cancelled', 'The upload was cancelled.');
 }
 
-/** Waits `ms` on `clock`; rejects with a `cancelled` UploadError as soon as `signal` aborts. */
+/** Waits `ms` on `clock`; rejects with a `cancelled` UploadError as soon as `signal` aborts (and clears the timer). */
 export function sleep(ms: number, clock: Clock, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(cancelledError());
-      return;
-    }
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(cancelledError());
-    };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  let handle: unknown;
+  const elapsed = new Promise<void>((resolve) => (handle = clock.setTimeout(resolve, ms)));
+  return abortable(elapsed, signal).finally(() => clock.clearTimeout(handle));
 }
 
 /** Settles with `promise`, or rejects with `cancelled` the moment `signal` aborts, whichever comes first. */
@@ -45,8 +34,8 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(cancelledError());
+    signal.addEventListener('abort', onAbort);
     if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

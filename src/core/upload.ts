@@ -59,14 +59,6 @@ export interface UploadAttachmentOptions {
   onProgress?: (bytesSent: number) => void;
 }
 
-const directOperations: UploadOperations = {
-  startUpload: (client, request, options) => client.startUpload(request, options),
-  completeUpload: (client, request, options) => client.completeUpload(request, options),
-};
-
-/** Progress windows shorter than this say more about event timing than about the link's speed. */
-const MIN_THROUGHPUT_SAMPLE_MS = 500;
-
 /**
  * Checks a file, starts an attachment upload, PUTs the file to the presigned URL and completes the upload.
  * Transient failures are retried as the retry policy decides: Start and Complete with the same ClientToken, the
@@ -78,148 +70,115 @@ export async function uploadAttachment(
   file: Blob & { name: string },
   options: UploadAttachmentOptions,
 ): Promise<UploadedAttachment> {
-  const { signal } = options;
-  try {
-    return await runUpload(file, options);
-  } catch (error) {
-    throw signal?.aborted ? cancelledError() : toUploadError(error);
-  }
-}
-
-async function runUpload(file: Blob & { name: string }, options: UploadAttachmentOptions): Promise<UploadedAttachment> {
-  const { client, signal } = options;
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
+  const { client, signal, clock = systemClock, random = Math.random, put = putFile, onEvent, onProgress: report } = options;
+  const { startUpload, completeUpload }: UploadOperations = {
+    startUpload: (client, request, requestOptions) => client.startUpload(request, requestOptions),
+    completeUpload: (client, request, requestOptions) => client.completeUpload(request, requestOptions),
+    ...options.operations,
+  };
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
-  const put = options.put ?? putFile;
-  const operations: UploadOperations = { ...directOperations, ...options.operations };
   const createClientToken = options.createClientToken ?? (() => crypto.randomUUID());
-  const emit = options.onEvent ?? (() => undefined);
-  const report = options.onProgress ?? (() => undefined);
-  const requestOptions: RequestOptions = signal ? { signal } : {};
+  const requestOptions: RequestOptions = { signal };
+  /**
+   * Once the signal aborted, any failure is the cancellation. Foreign errors are wrapped without their `cause`:
+   * it may be an axios error, which holds the request headers (and with them the ConnectionToken).
+   */
+  const failure = (caught: unknown): UploadError =>
+    signal?.aborted
+      ? cancelledError()
+      : caught instanceof UploadError
+        ? caught
+        : new UploadError('upload-failed', `Unexpected failure (${caught instanceof Error ? caught.name : typeof caught}).`);
+  const emit = (phase: UploadPhase, attempt: number, retryAt?: number, error?: UploadError) =>
+    onEvent?.({ type: 'phase', phase, attempt, retryAt, error });
+  /** Tells when the next try happens and why, then waits for it. */
+  const pause = (phase: UploadPhase, attempt: number, delayMs: number, error: UploadError) => {
+    emit(phase, attempt, clock.now() + delayMs, error);
+    return sleep(delayMs, clock, signal);
+  };
 
-  /** Runs a Start or Complete request, retrying it with the same ClientToken while the policy allows. */
-  const callApi = async <T>(
-    phase: 'starting' | 'refreshing' | 'completing',
-    putAttempt: number, // what a refresh reports as its attempt: the PUT it fetches a URL for
-    send: () => Promise<T>,
+  /**
+   * Runs a Start or Complete request, retrying it with the same ClientToken while the policy allows. A refresh
+   * reports the PUT attempt it fetches a URL for, waits included: to the person watching, it is still the refresh.
+   */
+  const callApi = async <R, T>(
+    phase: UploadPhase,
+    operation: (client: AttachmentClient, request: R, requestOptions: RequestOptions) => Promise<T>,
+    request: R,
+    refreshFor?: number,
   ): Promise<T> => {
     for (let tries = 1; ; tries++) {
-      emit({ type: 'phase', phase, attempt: phase === 'refreshing' ? putAttempt : tries });
+      emit(phase, refreshFor ?? tries);
       try {
-        return await abortable(send(), signal);
+        return await abortable(operation(client, request, requestOptions), signal);
       } catch (caught) {
-        const error = signal?.aborted ? cancelledError() : toUploadError(caught);
-        const decision = decideApiRetry(error, tries, random, policy);
-        if (decision.action === 'give-up') throw error;
-        const retryAt = clock.now() + decision.delayMs;
-        // Waiting inside a refresh is still the refresh, as far as the person watching is concerned.
-        emit(
-          phase === 'refreshing'
-            ? { type: 'phase', phase, attempt: putAttempt, retryAt, error }
-            : { type: 'phase', phase: 'retrying', attempt: tries + 1, retryAt, error },
-        );
-        await sleep(decision.delayMs, clock, signal);
+        const error = failure(caught);
+        const delayMs = decideApiRetry(error, tries, random, policy);
+        if (delayMs === undefined) throw error;
+        await pause(refreshFor ? phase : 'retrying', refreshFor ?? tries + 1, delayMs, error);
       }
     }
   };
 
-  emit({ type: 'phase', phase: 'checking', attempt: 1 });
-  const checked = await abortable(validateFile(file, options.rules ?? resolveRules(), requestOptions), signal);
-  emit({ type: 'checked', file: checked });
-
-  const start = (phase: 'starting' | 'refreshing', putAttempt: number): Promise<UploadTarget> => {
-    const request: StartUploadRequest = {
-      name: checked.name,
-      sizeInBytes: checked.sizeInBytes,
-      contentType: checked.contentType,
-      clientToken: createClientToken(),
+  try {
+    // Reported before the first await: the queue shows `checking` as soon as it starts an upload.
+    emit('checking', 1);
+    const checked = await validateFile(file, options.rules ?? resolveRules(), requestOptions);
+    onEvent?.({ type: 'checked', file: checked });
+    // Start and the result carry the file's name, size and type; the extension was only for the checks.
+    const { extension, ...described } = checked;
+    const start = (refreshFor?: number): Promise<UploadTarget> => {
+      const request: StartUploadRequest = { ...described, clientToken: createClientToken() };
+      return callApi(refreshFor ? 'refreshing' : 'starting', startUpload, request, refreshFor);
     };
-    return callApi(phase, putAttempt, () => operations.startUpload(client, request, requestOptions));
-  };
 
-  let target = await start('starting', 1);
-  let putAttempts = 0;
-  let urlRefreshes = 0;
-  let measuredBytesPerSecond: number | undefined;
+    let target = await start();
+    let urlRefreshes = 0;
+    let measuredBytesPerSecond: number | undefined;
 
-  for (;;) {
-    putAttempts += 1;
-    emit({ type: 'phase', phase: 'uploading', attempt: putAttempts });
-    const attempt = { startedAt: clock.now(), bytesSent: 0, lastProgressAt: clock.now(), live: true };
-    report(0);
-    const onProgress = (bytesSent: number) => {
-      // A PUT that was given up on may still report; only the current attempt speaks.
-      if (!attempt.live || bytesSent === attempt.bytesSent) return;
-      attempt.bytesSent = bytesSent;
-      attempt.lastProgressAt = clock.now();
-      report(bytesSent);
-    };
-    try {
-      await abortable(put(target, file, { signal, onProgress, clock }), signal);
-      attempt.live = false;
-      if (attempt.bytesSent < checked.sizeInBytes) report(checked.sizeInBytes);
-      break;
-    } catch (caught) {
-      attempt.live = false;
-      const error = signal?.aborted ? cancelledError() : toUploadError(caught);
-      // Time to the last progress, not to the failure: a stall says nothing about the link's speed.
-      const elapsedMs = attempt.lastProgressAt - attempt.startedAt;
-      if (attempt.bytesSent > 0 && elapsedMs >= MIN_THROUGHPUT_SAMPLE_MS) {
-        measuredBytesPerSecond = (attempt.bytesSent * 1000) / elapsedMs;
-      }
-      const throughput = measuredBytesPerSecond === undefined ? {} : { measuredBytesPerSecond };
-      const decision = decidePutRetry(
-        {
-          error,
-          putAttempts,
-          urlRefreshes,
-          now: clock.now(),
-          urlExpiry: target.urlExpiry,
-          bytesToSend: checked.sizeInBytes,
-          random,
-          ...throughput,
-        },
-        policy,
+    for (let putAttempts = 1; ; putAttempts++) {
+      emit('uploading', putAttempts);
+      const startedAt = clock.now();
+      let sent = 0;
+      let lastProgressAt = startedAt;
+      let live = true;
+      const onProgress = (bytes: number) => {
+        // A PUT that was given up on may still report; only the current attempt speaks.
+        if (live && bytes !== sent) {
+          sent = bytes;
+          lastProgressAt = clock.now();
+          report?.(bytes);
+        }
+      };
+      report?.(0);
+      // The failure, or nothing after a good PUT (its last bytes reported, if the PUT did not).
+      const error = await abortable(put(target, file, { signal, onProgress, clock }), signal).then(
+        () => onProgress(described.sizeInBytes),
+        failure,
       );
-      if (decision.action === 'give-up') throw error;
-      const retryAt = clock.now() + decision.delayMs;
-      if (decision.action === 'retry') {
-        emit({ type: 'phase', phase: 'retrying', attempt: putAttempts + 1, retryAt, error });
-        await sleep(decision.delayMs, clock, signal);
-        const stillValid = urlValidForAttempt(
-          { now: clock.now(), urlExpiry: target.urlExpiry, bytesToSend: checked.sizeInBytes, ...throughput },
-          policy,
-        );
-        if (stillValid) continue;
-        // The wait outlived the URL (a suspended device, a late timer): a fresh one, if the bound allows.
-        if (urlRefreshes >= policy.maxUrlRefreshes) throw error;
-        urlRefreshes += 1;
-      } else {
-        urlRefreshes += 1;
-        emit({ type: 'phase', phase: 'refreshing', attempt: putAttempts + 1, retryAt, error });
-        await sleep(decision.delayMs, clock, signal);
+      live = false;
+      if (!error) break;
+
+      // Time to the last progress, not to the failure: a stall says nothing about the link's speed. Windows under
+      // 500 ms say more about event timing than about the link.
+      const elapsedMs = lastProgressAt - startedAt;
+      if (elapsedMs >= 500) measuredBytesPerSecond = (sent * 1000) / elapsedMs;
+      const url = { urlExpiry: target.urlExpiry, bytesToSend: described.sizeInBytes, measuredBytesPerSecond };
+      const decision = decidePutRetry({ ...url, error, putAttempts, urlRefreshes, now: clock.now(), random }, policy);
+      if (!decision) throw error;
+      await pause(decision.phase, putAttempts + 1, decision.delayMs, error);
+      // A retry checks the URL again: the wait may have outlived it (a suspended device, a late timer). A refresh
+      // decided by the policy is within its bound; one forced by that check may not be.
+      if (decision.phase === 'refreshing' || !urlValidForAttempt({ ...url, now: clock.now() }, policy)) {
+        if (urlRefreshes++ >= policy.maxUrlRefreshes) throw error;
+        target = await start(putAttempts + 1);
       }
-      target = await start('refreshing', putAttempts + 1);
     }
+
+    const { attachmentId } = target;
+    await callApi('completing', completeUpload, { attachmentId, clientToken: createClientToken() });
+    return { attachmentId, ...described };
+  } catch (caught) {
+    throw failure(caught);
   }
-
-  const complete: CompleteUploadRequest = { attachmentId: target.attachmentId, clientToken: createClientToken() };
-  await callApi('completing', putAttempts, () => operations.completeUpload(client, complete, requestOptions));
-  return {
-    attachmentId: target.attachmentId,
-    name: checked.name,
-    sizeInBytes: checked.sizeInBytes,
-    contentType: checked.contentType,
-  };
-}
-
-/**
- * Foreign errors are wrapped without their `cause`: it may be an axios error, which holds the request headers
- * (and with them the ConnectionToken).
- */
-function toUploadError(error: unknown): UploadError {
-  if (error instanceof UploadError) return error;
-  const kind = error instanceof Error ? error.name : typeof error;
-  return new UploadError('upload-failed', `The upload failed unexpectedly (${kind}).`);
 }
