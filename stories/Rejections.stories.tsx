@@ -110,7 +110,7 @@ export const NameTooLong: Story = {
       args,
       longName,
       'name-too-long',
-      /^The name “residents-meeting-minutes-[a-z-]*…[a-z]*\.pdf” is too long: 295 characters, and the limit is 256\. Rename the file and try again\.$/,
+      /^The name “residents-meeting-minutes-[a-z-]*…[a-z-]*\.pdf” is too long: 295 characters, and the limit is 256\. Rename the file and try again\.$/,
     );
   },
 };

@@ -3,14 +3,10 @@
  * The drop handler swaps it for an empty placeholder, which validation refuses as `file-empty` without touching
  * the disk, and remembers the placeholder here so the UI can say "this is a folder" instead of "this is empty".
  */
-const folderPlaceholders = new WeakSet<File>();
+export const folderPlaceholders = new WeakSet<File>();
 
 export function folderPlaceholder(name: string): File {
   const placeholder = new File([], name);
   folderPlaceholders.add(placeholder);
   return placeholder;
-}
-
-export function isFolderPlaceholder(file: File): boolean {
-  return folderPlaceholders.has(file);
 }

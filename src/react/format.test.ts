@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../core/allowed-types';
 import { UploadError } from '../core/errors';
 import { resolveRules } from '../core/validate';
-import { displayName, formatBytes, shortName, typeLabels } from './format';
+import { displayName, formatSize, shortName, typeLabels } from './format';
 import { defaultMessages, describeError, mergeMessages } from './messages';
 
-describe('formatBytes', () => {
+describe('formatSize', () => {
   it.each([
     [0, '0 B'],
     [1023, '1,023 B'],
@@ -15,7 +15,11 @@ describe('formatBytes', () => {
     [100 * 1024 * 1024, '100 MB'],
     [3 * 1024 ** 3, '3 GB'],
   ])('%d bytes → %s', (bytes, text) => {
-    expect(formatBytes(bytes, 'en')).toBe(text);
+    expect(formatSize(bytes)).toBe(text);
+  });
+
+  it('gives the exact byte count when asked', () => {
+    expect(formatSize(CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES + 1, true)).toBe('20,971,521 bytes');
   });
 });
 
@@ -33,7 +37,12 @@ describe('shortName', () => {
     expect(shortName('report.pdf')).toBe('report.pdf');
     const short = shortName(`${'a'.repeat(300)}.pdf`, 20);
     expect(Array.from(short)).toHaveLength(20);
-    expect(short).toMatch(/^a+…a{4}\.pdf$/u);
+    expect(short).toMatch(/^a{7}…a{8}\.pdf$/u);
+    expect(shortName(`${'b'.repeat(100)}.xlsx`)).toBe(`${'b'.repeat(47)}…bbbbbbb.xlsx`);
+  });
+
+  it('shows a shortened name safely too', () => {
+    expect(shortName(`${'c'.repeat(100)}\u202Efdp.exe`)).toBe(`${'c'.repeat(47)}…cccc\uFFFDfdp.exe`);
   });
 
   it('counts code points, never splitting a character', () => {
@@ -60,8 +69,28 @@ describe('messages', () => {
   it('names a mismatch it cannot identify without guessing', () => {
     const error = new UploadError('type-mismatch', 'mismatch', { extension: '.docx' });
     expect(describeError(error, 'letter.docx', resolveRules(), defaultMessages)).toBe(
-      '“letter.docx” is not a Word document: its content does not match its extension.',
+      '“letter.docx” is not a DOCX: its content does not match its extension.',
     );
+  });
+
+  it('says what a mismatched file claims to be and what its content looks like', () => {
+    const mismatch = (name: string, detectedType: string) =>
+      describeError(new UploadError('type-mismatch', 'mismatch', { detectedType }), name, resolveRules(), defaultMessages);
+    expect(mismatch('exe-as.pdf', 'application/x-msdownload')).toBe(
+      '“exe-as.pdf” is not a PDF: its content looks like a Windows program.',
+    );
+    expect(mismatch('clip.mp4', 'video/quicktime')).toBe('“clip.mp4” is not an MP4: its content looks like an MOV.');
+    expect(mismatch('photo.jpg', 'image/svg+xml')).toBe('“photo.jpg” is not a JPG: its content looks like an SVG.');
+    expect(mismatch('sheet.xlsx', 'application/x-7z-compressed')).toBe(
+      '“sheet.xlsx” is not an XLSX: its content looks like a compressed archive.',
+    );
+  });
+
+  it('gives no limit or value for an error that has none', () => {
+    const sentence = vi.fn(() => '');
+    const messages = mergeMessages({ errors: { network: sentence } });
+    describeError(new UploadError('network', 'lost'), 'a.pdf', resolveRules(), messages);
+    expect(sentence).toHaveBeenCalledWith(expect.objectContaining({ name: 'a.pdf', limit: undefined, actual: undefined }));
   });
 
   it('merges a partial override one level deep and returns the defaults themselves without one', () => {

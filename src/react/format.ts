@@ -2,28 +2,23 @@ import type { ResolvedRules } from '../core/validate';
 
 const SIZE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
 
+/** Built on first use: a formatter is costly to build and sizes are formatted on every render. */
+let sizeFormat: Intl.NumberFormat | undefined;
+
 /**
- * Human file size in binary multiples labelled KB/MB/GB, as Connect's documentation and most file managers write
- * them ("20 MB" is Connect's 20 × 1024 × 1024 byte limit). At most one decimal, none for whole numbers.
+ * A file size in English: binary multiples labelled KB/MB/GB, as Connect's documentation and most file managers
+ * write them ("20 MB" is Connect's 20 × 1024 × 1024 byte limit), at most one decimal; `exact` gives the byte count
+ * ("20,971,521 bytes"). Byte counts are whole, so one formatter (one decimal at most) serves both.
  */
-export function formatBytes(bytes: number, locale?: string): string {
-  let value = Math.max(0, bytes);
+export function formatSize(bytes: number, exact?: boolean): string {
+  let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+  while (!exact && value >= 1024 && unit < SIZE_UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${numberFormat(locale, unit === 0 ? 0 : 1).format(value)} ${SIZE_UNITS[unit] ?? 'B'}`;
-}
-
-const numberFormats = new Map<string, Intl.NumberFormat>();
-
-/** Formatters are costly to build and sizes are formatted on every render: one per locale and precision. */
-export function numberFormat(locale: string | undefined, maximumFractionDigits: number): Intl.NumberFormat {
-  const key = `${locale ?? ''} ${maximumFractionDigits}`;
-  let format = numberFormats.get(key);
-  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(locale, { maximumFractionDigits })));
-  return format;
+  const number = (sizeFormat ??= new Intl.NumberFormat('en', { maximumFractionDigits: 1 })).format(value);
+  return exact ? `${number} bytes` : `${number} ${SIZE_UNITS[unit]}`;
 }
 
 // C0, DEL and C1 controls, and the bidirectional overrides/isolates that can make "evil‮fdp.exe" read as a PDF.
@@ -34,14 +29,13 @@ export function displayName(name: string): string {
   return name.replace(UNSAFE_DISPLAY_CHARS, '\uFFFD');
 }
 
-/** `displayName`, shortened in the middle (keeping the extension) to at most `max` code points, for messages. */
+/**
+ * `displayName`, shortened in the middle to at most `max` code points, for messages; the last 12 are kept, so an
+ * extension stays whole: "quarterly-report-for-th…for-2025.pdf".
+ */
 export function shortName(name: string, max = 60): string {
   const points = Array.from(displayName(name));
-  if (points.length <= max) return points.join('');
-  const dot = name.lastIndexOf('.');
-  const tailLength = dot > 0 && name.length - dot <= 10 ? Array.from(name.slice(dot)).length + 4 : 8;
-  const head = points.slice(0, max - tailLength - 1).join('');
-  return `${head}…${points.slice(points.length - tailLength).join('')}`;
+  return points.length > max ? `${points.slice(0, max - 13).join('')}…${points.slice(-12).join('')}` : points.join('');
 }
 
 /** Extension labels of the allowed types, e.g. `['PDF', 'PNG']`, for the zone's "what can I send" line. */

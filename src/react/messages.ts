@@ -2,8 +2,8 @@ import { CONNECT_ALLOWED_TYPES } from '../core/allowed-types';
 import type { UploadError, UploadErrorCode } from '../core/errors';
 import type { UploadItem, UploadStatus } from '../core/queue';
 import { extensionOf, type ResolvedRules } from '../core/validate';
-import { isFolderPlaceholder } from './folders';
-import { formatBytes, numberFormat, shortName, typeLabels } from './format';
+import { folderPlaceholders } from './folders';
+import { formatSize, shortName, typeLabels } from './format';
 
 /** Facts a failure or rejection message may use; every value is already formatted for people. */
 export interface ErrorFacts {
@@ -90,41 +90,28 @@ export type AttachmentUploaderMessagesOverride = Partial<Omit<AttachmentUploader
   errors?: Partial<AttachmentUploaderMessages['errors']>;
 };
 
-const TYPE_NAMES: Readonly<Record<string, string>> = {
-  'text/csv': 'a CSV file',
-  'application/msword': 'a Word document',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'a Word document',
-  'image/heic': 'a HEIC photo',
-  'image/jpeg': 'a JPEG image',
-  'video/quicktime': 'a QuickTime video',
-  'video/mp4': 'an MP4 video',
-  'application/pdf': 'a PDF',
-  'image/png': 'a PNG image',
-  'application/vnd.ms-powerpoint': 'a PowerPoint presentation',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'a PowerPoint presentation',
-  'application/rtf': 'an RTF document',
-  'text/plain': 'a text file',
-  'audio/wav': 'a WAV sound file',
-  'application/vnd.ms-excel': 'an Excel spreadsheet',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'an Excel spreadsheet',
-  // Named by the detector for content that is refused.
-  'application/x-msdownload': 'a Windows program',
-  'application/x-elf': 'a Linux program',
-  'application/x-mach-binary': 'a macOS program',
-  'application/zip': 'a ZIP archive',
-  'application/gzip': 'a compressed archive',
-  'application/x-7z-compressed': 'a compressed archive',
-  'application/x-rar-compressed': 'a compressed archive',
-  'application/x-cfb': 'an Office document',
-  'application/x-ooxml': 'an Office document',
-  'image/heif': 'a HEIF image',
-  'image/avif': 'an AVIF image',
-  'video/vnd.avi': 'an AVI video',
-  'text/html': 'a web page (HTML)',
-  'image/svg+xml': 'an SVG image',
-  'image/gif': 'a GIF image',
-  'image/webp': 'a WebP image',
-};
+
+/** Content the detector recognises that no accepted extension stands for. */
+const NAMED_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/msdownload/, 'a Windows program'],
+  [/elf/, 'a Linux program'],
+  [/mach/, 'a macOS program'],
+  [/zip|compressed/, 'a compressed archive'],
+  [/cfb|ooxml/, 'an Office document'],
+];
+
+/**
+ * A type named for people: what it is when it is not a document format ("a Windows program"), else its format by
+ * its extension ("a DOCX", "a MOV") or, for types Connect refuses, by its MIME subtype ("image/svg+xml" → "an SVG").
+ */
+function typeName(mime: string): string {
+  const named = NAMED_TYPES.find(([fragment]) => fragment.test(mime));
+  if (named) return named[1];
+  const extension = CONNECT_ALLOWED_TYPES.find((type) => type.mime === mime)?.extensions[0]?.slice(1);
+  const label = (extension ?? /^\w+\/(?:x-|vnd\.)?([^+]+)/.exec(mime)?.[1] ?? mime).toUpperCase();
+  // Letters whose English name starts with a vowel sound: "an MP4", "an SVG", "an XLSX", but "a PNG".
+  return `${/^[AEFHILMNORSX]/.test(label) ? 'an' : 'a'} ${label}`;
+}
 
 const RETRY_REASONS: Readonly<Record<string, string>> = {
   network: 'Connection lost',
@@ -141,6 +128,12 @@ const couldNotSend =
   ({ name }: ErrorFacts) =>
     `“${name}” could not be sent: ${why}`;
 
+/** "Connection lost — retrying in 3 s", then, when due, "Connection lost — retrying now". */
+const countdown =
+  (doing: string, due: string) =>
+  ({ reason, seconds }: { reason: string; seconds: number }) =>
+    `${reason} — ${doing}${seconds > 0 ? ` in ${seconds} s` : due}`;
+
 /** Built once, on first use: a formatter per call would cost more than the rest of the render. */
 let orList: Intl.ListFormat | undefined;
 
@@ -152,8 +145,8 @@ export const defaultMessages: AttachmentUploaderMessages = {
   chooseFile: 'Choose a file',
   limits: ({ types, maxSize }) => `Accepted: ${types}, up to ${maxSize} each.`,
   list: (items) => (orList ??= new Intl.ListFormat('en', { type: 'disjunction' })).format(items),
-  formatSize: (bytes, exact) => (exact ? `${numberFormat('en', 0).format(bytes)} bytes` : formatBytes(bytes, 'en')),
-  typeName: (mime) => TYPE_NAMES[mime] ?? `a file of type ${mime}`,
+  formatSize,
+  typeName,
   fileList: 'Files',
   status: {
     queued: 'Waiting',
@@ -177,9 +170,8 @@ export const defaultMessages: AttachmentUploaderMessages = {
   progressValue: ({ percent }) => `${percent} %`,
   progressLabel: ({ name }) => `Upload progress of ${name}`,
   retryReason: (code) => RETRY_REASONS[code ?? ''] ?? 'Interrupted',
-  retrying: ({ reason, seconds }) => (seconds > 0 ? `${reason} — retrying in ${seconds} s` : `${reason} — retrying now`),
-  refreshing: ({ reason, seconds }) =>
-    seconds > 0 ? `${reason} — getting a new upload link in ${seconds} s` : `${reason} — getting a new upload link`,
+  retrying: countdown('retrying', ' now'),
+  refreshing: countdown('getting a new upload link', ''),
   cancel: 'Cancel',
   retry: 'Retry',
   remove: 'Remove',
@@ -188,20 +180,16 @@ export const defaultMessages: AttachmentUploaderMessages = {
   removeFile: ({ name }) => `Remove ${name}`,
   errors: {
     'file-empty': ({ name }) => `“${name}” is empty (0 bytes).`,
-    'file-too-large': ({ name, limit, actual }) => `“${name}” is too large: ${actual}, and the limit is ${limit}.`,
+    'file-too-large': ({ name, actual, limit }) => `“${name}” is too large: ${actual}, and the limit is ${limit}.`,
     'name-empty': () => 'A file without a name cannot be sent.',
-    'name-too-long': ({ name, limit, actual }) =>
+    'name-too-long': ({ name, actual, limit }) =>
       `The name “${name}” is too long: ${actual} characters, and the limit is ${limit}. Rename the file and try again.`,
     'name-invalid': ({ name }) =>
       `The name “${name}” contains characters that cannot be sent (control characters, / or \\). Rename the file and try again.`,
     'type-not-allowed': ({ name, extension, allowedTypes }) =>
-      extension
-        ? `“${name}” cannot be sent: ${extension} files are not accepted. Accepted: ${allowedTypes}.`
-        : `“${name}” cannot be sent: it has no file extension. Accepted: ${allowedTypes}.`,
-    'type-mismatch': ({ name, expectedType, detectedType }) =>
-      detectedType
-        ? `“${name}” is not ${expectedType ?? 'what its name says'}: its content looks like ${detectedType}.`
-        : `“${name}” is not ${expectedType ?? 'what its name says'}: its content does not match its extension.`,
+      `“${name}” cannot be sent: ${extension ? `${extension} files are not accepted` : 'it has no file extension'}. Accepted: ${allowedTypes}.`,
+    'type-mismatch': ({ name, expectedType = 'what its name says', detectedType }) =>
+      `“${name}” is not ${expectedType}: its content ${detectedType ? `looks like ${detectedType}` : 'does not match its extension'}.`,
     'access-denied': couldNotSend('sending files is not allowed in this conversation (it may have ended).'),
     'quota-exceeded': couldNotSend('this conversation has reached its limit of attachments.'),
     throttled: couldNotSend('the service is busy. Try again in a moment.'),
@@ -258,23 +246,24 @@ export function describeError(
   messages: AttachmentUploaderMessages,
 ): string {
   const { code, details } = error;
-  const { extension = extensionOf(fileName), detectedType, limit, actual } = details;
+  const { extension = extensionOf(fileName), detectedType } = details;
   const expected = CONNECT_ALLOWED_TYPES.find((type) => type.extensions.includes(extension));
-  const facts: ErrorFacts = {
+  const texts = (exact?: boolean) =>
+    [details.limit, details.actual].map((value) =>
+      value === undefined || code !== 'file-too-large' ? value?.toString() : messages.formatSize(value, exact),
+    );
+  let [limit, actual] = texts();
+  // One byte over 20 MB still rounds to "20 MB": then both in bytes, so the sentence makes sense.
+  if (limit === actual) [limit, actual] = texts(true);
+  return messages.errors[code]({
     name: shortName(fileName),
+    limit,
+    actual,
     extension,
-    allowedTypes: messages.list(typeLabels(rules)),
     expectedType: expected && messages.typeName(expected.mime),
     detectedType: detectedType && messages.typeName(detectedType),
-  };
-  if (limit !== undefined && actual !== undefined) {
-    const size = (exact?: boolean) => [messages.formatSize(limit, exact), messages.formatSize(actual, exact)];
-    // One byte over 20 MB still rounds to "20 MB": then both in bytes, so the sentence makes sense.
-    const [limitText, actualText] =
-      code !== 'file-too-large' ? [String(limit), String(actual)] : size()[0] === size()[1] ? size(true) : size();
-    Object.assign(facts, { limit: limitText, actual: actualText });
-  }
-  return messages.errors[code](facts);
+    allowedTypes: messages.list(typeLabels(rules)),
+  });
 }
 
 /** What went wrong with an item that failed or was rejected, or undefined when nothing did. */
@@ -283,9 +272,10 @@ export function describeItemError(
   rules: ResolvedRules,
   messages: AttachmentUploaderMessages,
 ): string | undefined {
-  if (isFolderPlaceholder(item.file)) return messages.folder({ name: shortName(item.name) });
-  if (!item.error || (item.status !== 'failed' && item.status !== 'rejected')) return undefined;
-  return describeError(item.error, item.name, rules, messages);
+  if (folderPlaceholders.has(item.file)) return messages.folder({ name: shortName(item.name) });
+  if (item.error && (item.status === 'failed' || item.status === 'rejected')) {
+    return describeError(item.error, item.name, rules, messages);
+  }
 }
 
 /** Whole seconds until a waiting item's next try (0 when due or not waiting), as a countdown shows them. */
@@ -298,10 +288,12 @@ export function secondsUntilRetry(item: UploadItem, now: number): number {
  * `secondsUntilRetry`). A refresh whose Start call is under way has no countdown: just its status word.
  */
 export function describeStatus(item: UploadItem, messages: AttachmentUploaderMessages, secondsLeft = 0): string {
-  const waiting = (item.status === 'retrying' || item.status === 'refreshing') && item.retryAt !== undefined;
-  if (!waiting) return describeScan(item, messages) ?? messages.status[item.status];
-  const facts = { reason: messages.retryReason(item.error?.code), seconds: secondsLeft };
-  return item.status === 'retrying' ? messages.retrying(facts) : messages.refreshing(facts);
+  const { status } = item;
+  if ((status === 'retrying' || status === 'refreshing') && item.retryAt !== undefined) {
+    // `messages.retrying` or `messages.refreshing`.
+    return messages[status]({ reason: messages.retryReason(item.error?.code), seconds: secondsLeft });
+  }
+  return describeScan(item, messages) ?? messages.status[status];
 }
 
 const SCAN_WORDS = { APPROVED: 'scanApproved', REJECTED: 'scanRejected', FAILED: 'scanFailed' } as const;
