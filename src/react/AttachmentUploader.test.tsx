@@ -272,7 +272,7 @@ describe('<AttachmentUploader> rejections', () => {
       'a name over 256 characters',
       () => pdf(`${'n'.repeat(253)}.pdf`),
       'name-too-long',
-      `The name “${'n'.repeat(51)}…nnnn.pdf” is too long: 257 characters, and the limit is 256. Rename the file and try again.`,
+      `The name “${'n'.repeat(47)}…nnnnnnnn.pdf” is too long: 257 characters, and the limit is 256. Rename the file and try again.`,
     ],
     [
       'a name with a control character',
@@ -296,7 +296,7 @@ describe('<AttachmentUploader> rejections', () => {
       'a Linux program renamed .png',
       () => fixture('hostile/elf-as.png', 'image/png'),
       'type-mismatch',
-      '“elf-as.png” is not a PNG image: its content looks like a Linux program.',
+      '“elf-as.png” is not a PNG: its content looks like a Linux program.',
     ],
   ])('refuses %s in plain words and reports it once', async (_, makeFile, code, message) => {
     const { clock, zone, onError, backend } = setup({ accept: ['.pdf', '.png'], maxFileSizeBytes: 5 * 1024 });
@@ -471,6 +471,20 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 1000);
     expect(within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow')).not.toBe(progressBefore);
     expect(renders()).toBe(before);
+  });
+
+  it('keeps rows memoized when the host passes equal messages as a new object, and applies changed ones', async () => {
+    const formatSize = vi.fn((bytes: number, exact?: boolean) => defaultMessages.formatSize(bytes, exact));
+    const words = () => ({ formatSize, status: { done: 'Sent' }, errors: {} });
+    const { clock, zone, rerender } = setup({ messages: words() });
+    drop(zone, [pdf('a.pdf', 1111)]);
+    await advance(clock, 2000);
+    const renders = () => formatSize.mock.calls.filter(([bytes]) => bytes === 1111).length;
+    const before = renders();
+    rerender({ messages: words() });
+    expect(renders()).toBe(before);
+    rerender({ messages: { ...words(), status: { done: 'Delivered' } } });
+    expect(status('a.pdf')).toBe('Delivered');
   });
 
   it('commits at most once per progress interval while uploading, milestones and outcomes included', async () => {

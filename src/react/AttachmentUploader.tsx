@@ -34,6 +34,8 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
   const uploader = useAttachmentUploader(options);
   const { items, messages, rules, now, isDragActive, cancel, retry, remove, addFiles, openFilePicker } = uploader;
   useImperativeHandle(ref, () => ({ addFiles, openFilePicker }), [addFiles, openFilePicker]);
+  // The queue's methods: stable, so the memoized rows keep their props.
+  const actions = useMemo(() => ({ cancel, retry, remove }), [cancel, retry, remove]);
   const multiple = options.multiple ?? true;
   const id = useId();
   const promptId = `${id}-prompt`;
@@ -66,9 +68,7 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
               secondsLeft={secondsUntilRetry(item, now)}
               rules={rules}
               messages={messages}
-              onCancel={cancel}
-              onRetry={retry}
-              onRemove={remove}
+              actions={actions}
             />
           ))}
         </ul>
@@ -80,31 +80,33 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
   );
 });
 
+type Action = 'cancel' | 'retry' | 'remove';
+
 interface UploadRowProps {
   item: UploadItem;
   secondsLeft: number;
   rules: ResolvedRules;
   messages: AttachmentUploaderMessages;
-  onCancel: (id: string) => void;
-  onRetry: (id: string) => void;
-  onRemove: (id: string) => void;
+  actions: Record<Action, (id: string) => void>;
 }
 
 /** One file; memoized so a progress tick re-renders only the rows whose item object changed. */
-const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, onCancel, onRetry, onRemove }: UploadRowProps) {
+const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, actions }: UploadRowProps) {
   const name = displayName(item.name);
   const thumbnail = useThumbnail(item);
   const error = describeItemError(item, rules, messages);
-  const { status } = item;
-  const active = isInProgress(status);
-  // A scanning file is already attached: nothing to cancel, but it can be removed from the list.
-  const cancellable = active && status !== 'scanning';
-  // A file the scan refused is not a success: no full green bar, and its own class instead of `done`.
-  const refused = status === 'done' && item.scanStatus !== undefined && item.scanStatus !== 'APPROVED';
+  const { status, scanStatus } = item;
+  // A file the scan refused is not a success: no bar, and its own class instead of `done`.
+  const refused = scanStatus !== undefined && scanStatus !== 'APPROVED';
   const finished = status === 'done' || status === 'scanning';
-  const percent = finished ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / Math.max(1, item.sizeInBytes)));
-  // Bytes have moved (or are about to, on a retry): the bar shows how far.
+  const percent = finished ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / item.sizeInBytes));
+  // (Only files with bytes get this far: empty ones are refused.)
+  // Bytes have moved (or are about to, on a retry): the bar shows how far; before that it is indeterminate. A native
+  // <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
   const withPercent = /^(uploading|retrying|refreshing|completing|scanning|done)$/.test(status);
+  // A scanning file is already attached: nothing to cancel, but it can be removed from the list.
+  const buttons: Action[] =
+    isInProgress(status) && status !== 'scanning' ? ['cancel'] : status === 'failed' || status === 'cancelled' ? ['retry', 'remove'] : ['remove'];
 
   return (
     <li className={`cau-item cau-item--${refused ? 'scan-refused' : status}`}>
@@ -119,19 +121,16 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
         </span>
         <span className="cau-size">{messages.formatSize(item.sizeInBytes)}</span>
         <span className="cau-status">{describeStatus(item, messages, secondsLeft)}</span>
-        {(active || status === 'done') && !refused ? (
-          // A native <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
+        {/^(failed|rejected|cancelled)$/.test(status) || refused ? null : (
           <progress
             className="cau-progress"
             max={100}
             aria-label={messages.progressLabel({ name })}
             aria-valuemin={0}
             aria-valuemax={100}
-            {...(withPercent
-              ? { value: percent, 'aria-valuenow': percent, 'aria-valuetext': messages.progressValue({ percent }) }
-              : {})}
+            {...(withPercent && { value: percent, 'aria-valuenow': percent, 'aria-valuetext': messages.progressValue({ percent }) })}
           />
-        ) : null}
+        )}
         {withPercent && !finished ? (
           <span className="cau-percent">
             {messages.progress({
@@ -144,21 +143,17 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
         {error ? <p className="cau-error">{error}</p> : null}
       </div>
       <div className="cau-actions">
-        {cancellable ? (
-          <button type="button" className="cau-action cau-cancel" aria-label={messages.cancelFile({ name })} onClick={() => onCancel(item.id)}>
-            {messages.cancel}
+        {buttons.map((action) => (
+          <button
+            key={action}
+            type="button"
+            className={`cau-action cau-${action}`}
+            aria-label={messages[`${action}File`]({ name })}
+            onClick={() => actions[action](item.id)}
+          >
+            {messages[action]}
           </button>
-        ) : null}
-        {status === 'failed' || status === 'cancelled' ? (
-          <button type="button" className="cau-action cau-retry" aria-label={messages.retryFile({ name })} onClick={() => onRetry(item.id)}>
-            {messages.retry}
-          </button>
-        ) : null}
-        {cancellable ? null : (
-          <button type="button" className="cau-action cau-remove" aria-label={messages.removeFile({ name })} onClick={() => onRemove(item.id)}>
-            {messages.remove}
-          </button>
-        )}
+        ))}
       </div>
     </li>
   );
@@ -175,10 +170,8 @@ function useThumbnail(item: UploadItem): string | undefined {
     if (!wanted) return undefined;
     const objectUrl = URL.createObjectURL(item.file);
     setUrl(objectUrl);
-    return () => {
-      URL.revokeObjectURL(objectUrl);
-      setUrl(undefined);
-    };
+    // An item's file never changes: only `wanted` turning false (shown as none) or the row going ends the URL.
+    return () => URL.revokeObjectURL(objectUrl);
   }, [wanted, item.file]);
   return wanted ? url : undefined;
 }

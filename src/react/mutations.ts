@@ -8,55 +8,35 @@ export const START_ATTACHMENT_UPLOAD_KEY = ['connect-attachment-uploader', 'star
 export const COMPLETE_ATTACHMENT_UPLOAD_KEY = ['connect-attachment-uploader', 'complete-attachment-upload'] as const;
 
 /**
- * Runs one call as a mutation in `queryClient`. `retry: false` because the engine retries with the same
- * ClientToken under its own policy (two retry layers would multiply attempts); `networkMode: 'always'` because a
- * mutation paused by react-query's onlineManager could not be cancelled by our AbortSignal, and the engine
- * already handles lost connections.
+ * Start and Complete as mutations in the given QueryClient, else the host's QueryClientProvider's (read from the
+ * context directly: `useQueryClient` throws without a provider), else one of our own, created once per component
+ * instance. A new object only when that client changes.
  */
-function runMutation<TData, TVariables>(
-  queryClient: QueryClient,
-  mutationKey: MutationKey,
-  variables: TVariables,
-  call: () => Promise<TData>,
-): Promise<TData> {
-  const observer = new MutationObserver<TData, UploadError, TVariables>(queryClient, {
-    mutationKey,
-    mutationFn: call,
-    retry: false,
-    networkMode: 'always',
-  });
-  // Detach once settled so the cache can garbage-collect the mutation after its gcTime.
-  return observer.mutate(variables).finally(() => observer.reset());
-}
-
-/**
- * Start and Complete routed through `queryClient`'s MutationCache. The mutation variables are the requests
- * themselves (name, size, type, ClientToken, AttachmentId), never the client, which holds the ConnectionToken.
- */
-export function createMutationOperations(queryClient: QueryClient): UploadOperations {
-  return {
-    startUpload: (client, request, options) =>
-      runMutation(queryClient, START_ATTACHMENT_UPLOAD_KEY, request, () => client.startUpload(request, options)),
-    completeUpload: (client, request, options) =>
-      runMutation(queryClient, COMPLETE_ATTACHMENT_UPLOAD_KEY, request, () => client.completeUpload(request, options)),
-  };
-}
-
-/**
- * The QueryClient to use: the one given, else the host's QueryClientProvider's (read from the context directly:
- * `useQueryClient` throws without a provider), else one of our own, created once per component instance.
- */
-function useUploaderQueryClient(explicit?: QueryClient): QueryClient {
-  const fromProvider = useContext(QueryClientContext);
-  const own = useRef<QueryClient | null>(null);
-  const given = explicit ?? fromProvider;
-  if (given) return given;
-  own.current ??= new QueryClient();
-  return own.current;
-}
-
-/** UploadOperations bound to the uploader's QueryClient; a new object only when that client changes. */
 export function useMutationOperations(explicit?: QueryClient): UploadOperations {
-  const queryClient = useUploaderQueryClient(explicit);
-  return useMemo(() => createMutationOperations(queryClient), [queryClient]);
+  const fromProvider = useContext(QueryClientContext);
+  const own = useRef<QueryClient>(null);
+  const queryClient = explicit ?? fromProvider ?? (own.current ??= new QueryClient());
+  return useMemo(() => {
+    /**
+     * One call as a mutation. The variables are the request itself (what Devtools shows), never the client, which
+     * holds the ConnectionToken. `retry: false` because the engine retries with the same ClientToken under its own
+     * policy (two retry layers would multiply attempts); `networkMode: 'always'` because a mutation paused by
+     * react-query's onlineManager could not be cancelled by our AbortSignal, and the engine handles lost connections.
+     */
+    const run = <T>(mutationKey: MutationKey, request: object, call: () => Promise<T>): Promise<T> => {
+      const observer = new MutationObserver<T, UploadError, object>(queryClient, {
+        mutationKey,
+        mutationFn: call,
+        retry: false,
+        networkMode: 'always',
+      });
+      // Detached once settled so the cache can garbage-collect the mutation after its gcTime.
+      return observer.mutate(request).finally(() => observer.reset());
+    };
+    return {
+      startUpload: (client, request, options) => run(START_ATTACHMENT_UPLOAD_KEY, request, () => client.startUpload(request, options)),
+      completeUpload: (client, request, options) =>
+        run(COMPLETE_ATTACHMENT_UPLOAD_KEY, request, () => client.completeUpload(request, options)),
+    };
+  }, [queryClient]);
 }

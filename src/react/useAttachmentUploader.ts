@@ -133,11 +133,12 @@ export interface UseAttachmentUploaderResult {
   getButtonProps(): ButtonProps;
 }
 
-type EngineOptions = Omit<UploadQueueOptions, 'onUploaded' | 'onError' | 'onScanned'>;
 type Override = AttachmentUploaderMessagesOverride | undefined;
+type Entries = Record<string, unknown> | undefined;
 type AnyHandler = (event: never) => void;
 
 const ROOT_EVENTS = ['onDragEnter', 'onDragOver', 'onDragLeave', 'onDrop', 'onPaste'] as const;
+const DOCUMENT_EVENTS = ['dragover', 'drop'];
 
 /**
  * The headless uploader: a queue created once per component instance and bound with `useSyncExternalStore`,
@@ -148,47 +149,21 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   const { accept, maxFileSizeBytes, multiple = true, disabled = false, preventDropOnDocument = true, clock = systemClock } = options;
 
   const messages = useStableMessages(options.messages);
-  const acceptKey = accept?.join('\n');
-  const rules = useMemo(
-    () => resolveRules({ accept: acceptKey?.split('\n'), maxFileSizeBytes }),
-    [acceptKey, maxFileSizeBytes],
-  );
+  // By content: a host passing a new array literal on each render must not get new rules (and a re-run queue).
+  const rules = useMemo(() => resolveRules({ accept, maxFileSizeBytes }), [accept?.join(), maxFileSizeBytes]);
+  const acceptValue = useMemo(() => acceptAttribute(rules), [rules]);
   const operations = useMutationOperations(options.queryClient);
-  const { client, retryPolicy, maxConcurrentUploads, put, random, createClientToken, progressIntervalMs, awaitScan } = options;
-  // A new object only when an option changed, so the queue is not re-configured after every progress render.
-  const engine = useMemo<EngineOptions>(
-    () => ({
-      client,
-      rules,
-      operations,
-      retryPolicy,
-      maxConcurrentUploads,
-      put,
-      clock: options.clock,
-      random,
-      createClientToken,
-      progressIntervalMs,
-      awaitScan,
-    }),
-    [client, rules, operations, retryPolicy, maxConcurrentUploads, put, options.clock, random, createClientToken, progressIntervalMs, awaitScan],
-  );
+  // The queue picks what it needs from the hook's options; only onError has a different shape.
+  const engine: UploadQueueOptions = {
+    ...options,
+    rules,
+    operations,
+    onError: (error, item) => options.onError?.(error, item.file, item),
+  };
 
-  // The latest callbacks and values, read when events happen (the queue keeps stable wrappers).
-  const latest = useRef({ options, engine, messages, multiple, disabled });
-  useEffect(() => {
-    latest.current = { options, engine, messages, multiple, disabled };
-  });
-
-  const queue = useQueue(() =>
-    createUploadQueue({
-      ...latest.current.engine,
-      onUploaded: (attachment, item) => latest.current.options.onUploaded?.(attachment, item),
-      onError: (error, item) => latest.current.options.onError?.(error, item.file, item),
-      onScanned: (item) => latest.current.options.onScanned?.(item),
-    }),
-  );
-  // Options from new props reach the queue after commit; uploads already running keep theirs.
-  useEffect(() => queue.setOptions(engine), [queue, engine]);
+  const queue = useQueue(() => createUploadQueue(engine));
+  // New options and the latest callbacks reach the queue after commit; uploads already running keep theirs.
+  useEffect(() => queue.setOptions(engine));
 
   // The queue's methods are closures, stable for its lifetime.
   const state = useSyncExternalStore(queue.subscribe, queue.getState, queue.getState);
@@ -199,116 +174,63 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   const [isDragActive, setDragActive] = useState(false);
   const rootNode = useRef<HTMLElement | null>(null);
   const inputNode = useRef<HTMLInputElement | null>(null);
-  const dragTargets = useRef<EventTarget[]>([]);
+  // The elements the drag has entered and not left yet: entering a child fires enter(child) before leave(parent).
+  const [dragTargets] = useState(() => new Set<EventTarget>());
+  const setRoot = useCallback((node: HTMLElement | null) => void (rootNode.current = node), []);
+  const setInput = useCallback((node: HTMLInputElement | null) => void (inputNode.current = node), []);
 
   /** Files from a person's gesture: ignored while disabled; only the first when `multiple` is false. */
-  const addGestureFiles = useCallback(
-    (files: readonly File[]) => {
-      const { multiple: several, disabled: off, messages: words } = latest.current;
-      if (off || !files.length) return;
-      if (!several && files.length > 1) setAnnouncement(words.onlyOneFile({ ignored: files.length - 1 }));
-      queue.add(several ? files : files.slice(0, 1));
-    },
-    [queue, setAnnouncement],
-  );
+  const addGestureFiles = (files: readonly File[]) => {
+    if (disabled || !files.length) return;
+    if (!multiple && files.length > 1) setAnnouncement(messages.onlyOneFile({ ignored: files.length - 1 }));
+    queue.add(multiple ? files : files.slice(0, 1));
+  };
 
   useEffect(() => {
     if (!preventDropOnDocument) return undefined;
-    const guard = (event: globalThis.DragEvent) => {
-      const target = event.target instanceof Node ? event.target : null;
-      if (hasFiles(event.dataTransfer) && !rootNode.current?.contains(target)) event.preventDefault();
+    // Inside the zone our own handlers prevent the default too: no need to tell the zone apart here.
+    const guard = (event: Event) => {
+      if (hasFiles((event as globalThis.DragEvent).dataTransfer)) event.preventDefault();
     };
-    for (const type of ['dragover', 'drop']) document.addEventListener(type, guard as EventListener);
+    for (const type of DOCUMENT_EVENTS) document.addEventListener(type, guard);
     return () => {
-      for (const type of ['dragover', 'drop']) document.removeEventListener(type, guard as EventListener);
+      for (const type of DOCUMENT_EVENTS) document.removeEventListener(type, guard);
     };
   }, [preventDropOnDocument]);
 
-  const getRootProps = useMemo(() => {
-    const own: Required<RootHandlers> = {
-      onDragEnter: (event) => {
-        if (!hasFiles(event.dataTransfer)) return;
-        event.preventDefault();
-        if (latest.current.disabled) return;
-        if (!dragTargets.current.includes(event.target)) dragTargets.current.push(event.target);
-        setDragActive(true);
-      },
-      onDragOver: (event) => {
-        if (!hasFiles(event.dataTransfer)) return;
-        // Handled even while disabled ('none'), or the browser would open the dropped file in place of the page.
-        event.preventDefault();
-        event.dataTransfer.dropEffect = latest.current.disabled ? 'none' : 'copy';
-      },
-      onDragLeave: (event) => {
-        if (!hasFiles(event.dataTransfer)) return;
-        // Entering a child fires enter(child) before leave(parent): the zone is left when no target remains.
-        dragTargets.current = dragTargets.current.filter(
-          (target) => target !== event.target && target instanceof Node && rootNode.current?.contains(target) === true,
-        );
-        if (!dragTargets.current.length) setDragActive(false);
-      },
-      onDrop: (event) => {
-        if (!hasFiles(event.dataTransfer)) return;
-        event.preventDefault();
-        dragTargets.current = [];
-        setDragActive(false);
-        addGestureFiles(transferredFiles(event.dataTransfer));
-      },
-      onPaste: (event) => {
-        const files = transferredFiles(event.clipboardData);
-        if (!files.length || latest.current.disabled) return;
-        // Files only: pasted text keeps its normal behaviour.
-        event.preventDefault();
-        addGestureFiles(files);
-      },
-    };
-    const ref = (node: HTMLElement | null) => {
-      rootNode.current = node;
-    };
-    // The host's handlers run first, then ours.
-    return <P extends RootHandlers>(props?: P): Omit<P, keyof RootProps> & RootProps => {
-      const merged: Record<string, unknown> = { ...props, ref };
-      for (const key of ROOT_EVENTS) {
-        const theirs = props?.[key] as AnyHandler | undefined;
-        const ours = own[key] as AnyHandler;
-        merged[key] = theirs ? (event: never) => (theirs(event), ours(event)) : ours;
+  const onDrag = (event: DragEvent<HTMLElement>) => {
+    const { type, target, dataTransfer } = event;
+    if (!hasFiles(dataTransfer)) return;
+    if (type === 'dragleave') {
+      dragTargets.delete(target);
+      // A target removed from the zone meanwhile never sends its own leave.
+      for (const entered of dragTargets) if (!rootNode.current?.contains(entered as Node)) dragTargets.delete(entered);
+    } else {
+      // Handled even while disabled, or the browser would open the dropped file in place of the page.
+      event.preventDefault();
+      if (type === 'dragover') {
+        dataTransfer.dropEffect = disabled ? 'none' : 'copy';
+        return;
       }
-      return merged as Omit<P, keyof RootProps> & RootProps;
-    };
-  }, [addGestureFiles]);
+      if (type === 'drop') {
+        dragTargets.clear();
+        addGestureFiles(transferredFiles(dataTransfer));
+      } else if (!disabled) dragTargets.add(target);
+    }
+    setDragActive(dragTargets.size > 0);
+  };
 
-  const acceptValue = useMemo(() => acceptAttribute(rules), [rules]);
+  const onPaste = (event: ClipboardEvent<HTMLElement>) => {
+    const files = transferredFiles(event.clipboardData);
+    // Files only: pasted text keeps its normal behaviour.
+    if (!files.length || disabled) return;
+    event.preventDefault();
+    addGestureFiles(files);
+  };
 
   const openFilePicker = useCallback(() => {
-    if (!latest.current.disabled) inputNode.current?.click();
-  }, []);
-
-  const getInputProps = useCallback(
-    (): InputProps => ({
-      ref: (node) => {
-        inputNode.current = node;
-      },
-      type: 'file',
-      hidden: true,
-      tabIndex: -1,
-      accept: acceptValue,
-      multiple,
-      disabled,
-      onChange: (event) => {
-        const input = event.currentTarget;
-        const files = Array.from(input.files ?? []);
-        // Cleared so that choosing the same file again is a change too.
-        input.value = '';
-        addGestureFiles(files);
-      },
-    }),
-    [acceptValue, addGestureFiles, disabled, multiple],
-  );
-
-  const getButtonProps = useCallback(
-    (): ButtonProps => ({ type: 'button', disabled, onClick: openFilePicker }),
-    [disabled, openFilePicker],
-  );
+    if (!disabled) inputNode.current?.click();
+  }, [disabled]);
 
   return {
     ...state,
@@ -324,9 +246,32 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     retry: queue.retry,
     remove: queue.remove,
     openFilePicker,
-    getRootProps,
-    getInputProps,
-    getButtonProps,
+    getRootProps: <P extends RootHandlers>(props?: P) => {
+      const merged: Record<string, unknown> = { ...props, ref: setRoot };
+      for (const key of ROOT_EVENTS) {
+        const theirs = props?.[key] as AnyHandler | undefined;
+        const ours: AnyHandler = key === 'onPaste' ? onPaste : onDrag;
+        // The host's handler runs first.
+        merged[key] = (event: never) => (theirs?.(event), ours(event));
+      }
+      return merged as Omit<P, keyof RootProps> & RootProps;
+    },
+    getInputProps: () => ({
+      ref: setInput,
+      type: 'file',
+      hidden: true,
+      tabIndex: -1,
+      accept: acceptValue,
+      multiple,
+      disabled,
+      onChange: ({ currentTarget: input }) => {
+        const files = Array.from(input.files ?? []);
+        // Cleared so that choosing the same file again is a change too.
+        input.value = '';
+        addGestureFiles(files);
+      },
+    }),
+    getButtonProps: () => ({ type: 'button', disabled, onClick: openFilePicker }),
   };
 }
 
@@ -346,80 +291,86 @@ function useQueue(create: () => UploadQueue): UploadQueue {
       destroyed.current = queue;
       queue.destroy();
     };
-    // `create` reads the latest options through a ref: only a new queue matters here.
+    // Only a new queue matters here: the latest options reach it through setOptions.
   }, [queue]);
   return queue;
 }
 
 /** The merged messages, kept identical while the override's entries are, so memoized rows skip re-rendering. */
 function useStableMessages(override: Override): AttachmentUploaderMessages {
-  const cache = useRef<{ override: Override; merged: AttachmentUploaderMessages }>(null);
-  const parts = (o: Override = {}) => [{ ...o, status: undefined, errors: undefined }, o.status ?? {}, o.errors ?? {}];
-  const previous = cache.current && parts(cache.current.override);
-  if (!previous || !parts(override).every((part, i) => shallowEqual(part, previous[i] ?? {}))) {
-    cache.current = { override, merged: mergeMessages(override) };
-  }
-  return cache.current!.merged;
+  const cache = useRef<[Override, AttachmentUploaderMessages]>(null);
+  if (!cache.current || !sameEntries(cache.current[0], override)) cache.current = [override, mergeMessages(override)];
+  return cache.current[1];
 }
 
-type Seen = { status: UploadStatus; started: boolean; halfway: boolean; error: UploadError | undefined };
+/** Equal overrides: the same entries, `status` and `errors` compared by their own entries (undefined = absent). */
+function sameEntries(a: Entries = {}, b: Entries = {}): boolean {
+  return Object.keys({ ...a, ...b }).every(
+    (key) => Object.is(a[key], b[key]) || (/^(status|errors)$/.test(key) && sameEntries(a[key] as Entries, b[key] as Entries)),
+  );
+}
+
+/** The live region's words when an item reaches a status (a `done` item whose scan decided tells its result). */
+const OUTCOMES: Partial<
+  Record<UploadStatus, 'announceScanning' | 'announceDone' | 'announceFailed' | 'announceRejected' | 'announceCancelled'>
+> = {
+  scanning: 'announceScanning',
+  done: 'announceDone',
+  failed: 'announceFailed',
+  rejected: 'announceRejected',
+  cancelled: 'announceCancelled',
+};
 
 interface Announced {
   items: readonly UploadItem[];
-  seen: ReadonlyMap<string, Seen>;
+  /** Per item id, the milestones already told: names, statuses, and the errors that caused a wait. */
+  told: ReadonlyMap<string, ReadonlySet<unknown>>;
   text: string;
 }
 
 /**
  * Milestones and outcomes in words for the live region: started, half uploaded, waiting to retry, done, failed,
- * rejected, cancelled — never every percent. Worked out while rendering the new items (React's "information from
- * previous renders" pattern), not in an effect: an effect's state update would cost a second commit per milestone.
+ * rejected, cancelled — each once per run, never every percent. Worked out while rendering the new items (React's
+ * "information from previous renders" pattern), not in an effect: an effect's state update would cost a second
+ * commit per milestone.
  */
 function useAnnouncement(
   items: readonly UploadItem[],
   rules: ResolvedRules,
   messages: AttachmentUploaderMessages,
 ): [string, (text: string) => void] {
-  const [announced, setAnnounced] = useState<Announced>(() => ({ items, seen: new Map(), text: '' }));
+  const [announced, setAnnounced] = useState<Announced>(() => ({ items, told: new Map(), text: '' }));
   const announce = useCallback((text: string) => setAnnounced((previous) => ({ ...previous, text })), []);
   if (announced.items === items) return [announced.text, announce];
 
   const lines: string[] = [];
-  const seen = new Map<string, Seen>();
+  const told = new Map<string, Set<unknown>>();
   for (const item of items) {
-    const { status } = item;
-    const previous = announced.seen.get(item.id);
-    // A retried item starts over: its milestones may be announced again.
-    const fresh = status === 'queued';
-    let started = !fresh && !!previous?.started;
-    let halfway = !fresh && !!previous?.halfway;
+    const { status, error } = item;
     const name = displayName(item.name);
+    // A retried item starts over: its milestones may be told again.
+    const said = new Set(status === 'queued' ? [] : announced.told.get(item.id));
+    const tell = (milestone: unknown, text: () => string) => {
+      if (!said.has(milestone)) lines.push(text());
+      said.add(milestone);
+    };
     // Notifications are throttled, so a fast step may never be seen: "started" is told once bytes have moved, even
     // if the item is already past uploading, and every new cause of a wait is told, even from one wait to another.
-    if (/^(uploading|completing|scanning|done)$/.test(status) && !started) {
-      lines.push(messages.announceStarted({ name }));
-      started = true;
+    if (/^(uploading|completing|scanning|done)$/.test(status)) tell('started', () => messages.announceStarted({ name }));
+    if (status === 'uploading' && item.bytesSent * 2 >= item.sizeInBytes) {
+      tell('halfway', () => messages.announceHalfway({ name }));
     }
-    if (isWaiting(status) && item.error !== undefined && item.error !== previous?.error) {
-      lines.push(messages.announceRetrying({ name, reason: messages.retryReason(item.error.code) }));
-    } else if (previous?.status !== status) {
-      const reason = describeItemError(item, rules, messages) ?? '';
-      const result = describeScan(item, messages);
-      if (result !== undefined) lines.push(messages.announceScanned({ name, result }));
-      else if (status === 'scanning') lines.push(messages.announceScanning({ name }));
-      else if (status === 'done') lines.push(messages.announceDone({ name }));
-      else if (status === 'failed') lines.push(messages.announceFailed({ reason }));
-      else if (status === 'rejected') lines.push(messages.announceRejected({ reason }));
-      else if (status === 'cancelled') lines.push(messages.announceCancelled({ name }));
+    if (isWaiting(status) && error) {
+      tell(error, () => messages.announceRetrying({ name, reason: messages.retryReason(error.code) }));
     }
-    if (status === 'uploading' && !halfway && item.bytesSent * 2 >= item.sizeInBytes) {
-      lines.push(messages.announceHalfway({ name }));
-      halfway = true;
-    }
-    seen.set(item.id, { status, started, halfway, error: item.error });
+    const result = describeScan(item, messages);
+    const outcome = OUTCOMES[status];
+    if (result !== undefined) tell('scanned', () => messages.announceScanned({ name, result }));
+    else if (outcome) tell(status, () => messages[outcome]({ name, reason: describeItemError(item, rules, messages) ?? '' }));
+    told.set(item.id, said);
   }
-  const text = lines.length ? lines.join(' ') : announced.text;
-  setAnnounced({ items, seen, text });
+  const text = lines.join(' ') || announced.text;
+  setAnnounced({ items, told, text });
   return [text, announce];
 }
 
@@ -428,41 +379,31 @@ function useAnnouncement(
  * displayed second changes, and only while some item waits for a retry.
  */
 function useCountdownClock(items: readonly UploadItem[], clock: Clock): number {
-  const [tick, forceRender] = useReducer((count: number) => count + 1, 0);
+  const [, forceRender] = useReducer((count: number) => count + 1, 0);
   const now = clock.now();
   let delay = Infinity;
-  for (const { status, retryAt } of items) {
-    if (isWaiting(status) && retryAt !== undefined && retryAt > now) delay = Math.min(delay, (retryAt - now) % 1000 || 1000);
+  for (const { status, retryAt = 0 } of items) {
+    if (isWaiting(status) && retryAt > now) delay = Math.min(delay, (retryAt - now) % 1000 || 1000);
   }
+  // Set again after every render (each has its own `now`), so a fired timer is followed by the next.
   useEffect(() => {
     if (delay === Infinity) return undefined;
     const handle = clock.setTimeout(forceRender, delay);
     return () => clock.clearTimeout(handle);
-  }, [clock, delay, items, tick]);
+  }, [clock, delay, now]);
   return now;
 }
 
 function hasFiles(transfer: DataTransfer | null): transfer is DataTransfer {
-  // `types` is a DOMStringList in old browsers: Array.from reads both.
-  return Array.from(transfer?.types ?? []).includes('Files');
+  return !!transfer?.types.includes('Files');
 }
 
 /** The files of a drop or paste; a folder becomes a placeholder that is refused with a clear message. */
 function transferredFiles(transfer: DataTransfer | null): File[] {
-  const entries = Array.from(transfer?.items ?? []).filter((item) => item.kind === 'file');
-  if (!entries.length) return Array.from(transfer?.files ?? []);
-  const files: File[] = [];
-  for (const entry of entries) {
+  return Array.from(transfer?.items ?? []).flatMap((entry) => {
+    if (entry.kind !== 'file') return [];
     const file = entry.getAsFile();
     const fsEntry = entry.webkitGetAsEntry?.();
-    if (fsEntry?.isDirectory) files.push(folderPlaceholder(file?.name ?? fsEntry.name));
-    else if (file) files.push(file);
-  }
-  return files;
-}
-
-function shallowEqual(a: object, b: object): boolean {
-  const left = Object.entries(a).filter(([, value]) => value !== undefined);
-  const right = new Map(Object.entries(b).filter(([, value]) => value !== undefined));
-  return left.length === right.size && left.every(([key, value]) => Object.is(value, right.get(key)));
+    return fsEntry?.isDirectory ? folderPlaceholder(file?.name ?? fsEntry.name) : (file ?? []);
+  });
 }
