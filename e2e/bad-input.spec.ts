@@ -78,8 +78,11 @@ test('files refused before upload, dropped from disk and from memory: one specif
   await expect(chat.row('also-good.txt')).toHaveClass(/cau-item--done/);
 
   await expectDelivered(chat, [await sample('sample.png').then((file) => ({ ...file, name: 'good.png' })), fromMemory[2] as FileSpec], { exact: true });
-  // Refused files never reached the service.
-  expect((await chat.state()).calls.startAttachmentUpload).toBe(2);
+  // Refused files never reached the service, but for the content check, which runs while Start is in flight: the
+  // spoofed invoice.pdf cost one Start, and neither a PUT nor a Complete (nothing of it was attached).
+  const { calls } = await chat.state();
+  expect(calls.startAttachmentUpload).toBe(3);
+  expect(calls.completeAttachmentUpload).toBe(2);
   // Each refusal was announced.
   const announced = (await instruments(page)).announcements.join(' ');
   for (const what of ['“empty.pdf” is empty', '“big.pdf” is too large', '“invoice.pdf” is not a PDF', '“my-folder” is a folder']) {

@@ -215,7 +215,7 @@ describe('createUploadQueue', () => {
     expect(t.onError).toHaveBeenCalledTimes(1);
 
     t.queue.retry(id);
-    expect(t.item(id)).toMatchObject({ status: 'checking', bytesSent: 0, attempt: 1 });
+    expect(t.item(id)).toMatchObject({ status: 'starting', bytesSent: 0, attempt: 1 });
     expect(t.item(id)?.error).toBeUndefined();
     await t.until(() => t.item(id)?.status === 'done');
     const starts = t.backend.calls().filter((call) => call.operation === 'start');
@@ -245,7 +245,7 @@ describe('createUploadQueue', () => {
     t.queue.remove(a?.id ?? '');
     t.queue.remove(c?.id ?? '');
     expect(t.queue.getState().items.map((candidate) => candidate.id)).toEqual([b?.id]);
-    expect(t.item(b?.id ?? '')?.status).toBe('checking');
+    expect(t.item(b?.id ?? '')?.status).toBe('starting');
 
     await t.until(() => t.item(b?.id ?? '')?.status === 'done');
     await t.advance(60_000);
@@ -264,7 +264,7 @@ describe('createUploadQueue', () => {
       new File(['not a picture at all'], 'photo.png', { type: 'image/png' }),
       textFile(KiB, 'ok.txt'),
     ]);
-    expect(added.map((candidate) => candidate.status)).toEqual(['rejected', 'checking', 'queued']);
+    expect(added.map((candidate) => candidate.status)).toEqual(['rejected', 'starting', 'queued']);
     expect(t.onError).toHaveBeenCalledTimes(1);
 
     await t.until(() => t.statuses()[2] === 'done');

@@ -91,6 +91,28 @@ function setup({ backend: backendOptions, retryPolicy, faults = [], random = 0, 
 }
 
 describe('uploadAttachment', () => {
+  it('checks the content while Start is in flight: a mismatch stops Start, sends no byte and completes nothing', async () => {
+    // Start is held (never answers until aborted): only the content check can end this upload.
+    const t = setup({ faults: [{ kind: 'hold', operation: 'start' }] });
+    t.run(new File(['<html><script>alert(1)</script></html>'], 'report.txt', { type: 'text/plain' }));
+    const error = await t.failure();
+    expect(error.code).toBe('type-mismatch');
+    expect(error.details).toMatchObject({ extension: '.txt', detectedType: 'text/html' });
+    expect(t.calls('start')).toHaveLength(1);
+    expect(t.calls('put')).toHaveLength(0);
+    expect(t.calls('complete')).toHaveLength(0);
+    expect(t.backend.attachments().filter((attachment) => attachment.completed)).toEqual([]);
+  });
+
+  it('does not PUT before the content check passed, even when Start answered first', async () => {
+    const t = setup();
+    t.run(textFile(KiB));
+    await t.result();
+    const kinds = t.events.map((event) => (event.type === 'phase' ? event.phase : event.type));
+    expect(kinds.indexOf('checked')).toBeGreaterThan(-1);
+    expect(kinds.indexOf('checked')).toBeLessThan(kinds.indexOf('uploading'));
+  });
+
   it('checks, starts, uploads and completes, reporting each step in order', async () => {
     const t = setup();
     t.run(textFile(200 * KiB));
@@ -109,9 +131,10 @@ describe('uploadAttachment', () => {
       ['completing', 1],
     ]);
     const kinds = t.events.map((event) => (event.type === 'phase' ? event.phase : event.type));
-    expect(kinds.slice(0, 4)).toEqual(['checking', 'checked', 'starting', 'uploading']);
+    // The content check runs while Start is in flight: it is reported before the PUT, after Start was sent.
+    expect(kinds.slice(0, 4)).toEqual(['checking', 'starting', 'checked', 'uploading']);
     expect(kinds.at(-1)).toBe('completing');
-    expect(t.events[1]).toEqual({
+    expect(t.events[2]).toEqual({
       type: 'checked',
       file: { name: 'notes.txt', sizeInBytes: 200 * KiB, extension: '.txt', contentType: 'text/plain' },
     });

@@ -17,7 +17,7 @@ import type {
   UploadedAttachment,
   UploadTarget,
 } from './types';
-import { resolveRules, validateFile, type CheckedFile, type ResolvedRules } from './validate';
+import { checkFile, resolveRules, validateFile, type CheckedFile, type ResolvedRules } from './validate';
 
 export type UploadPhase = 'checking' | 'starting' | 'uploading' | 'retrying' | 'refreshing' | 'completing';
 
@@ -106,16 +106,18 @@ export async function uploadAttachment(
     operation: (client: AttachmentClient, request: R, requestOptions: RequestOptions) => Promise<T>,
     request: R,
     refreshFor?: number,
+    callSignal = signal,
   ): Promise<T> => {
     for (let tries = 1; ; tries++) {
       emit(phase, refreshFor ?? tries);
       try {
-        return await abortable(operation(client, request, requestOptions), signal);
+        return await abortable(operation(client, request, { signal: callSignal }), callSignal);
       } catch (caught) {
         const error = failure(caught);
         const delayMs = decideApiRetry(error, tries, random, policy);
         if (delayMs === undefined) throw error;
-        await pause(refreshFor ? phase : 'retrying', refreshFor ?? tries + 1, delayMs, error);
+        emit(refreshFor ? phase : 'retrying', refreshFor ?? tries + 1, clock.now() + delayMs, error);
+        await sleep(delayMs, clock, callSignal);
       }
     }
   };
@@ -123,16 +125,29 @@ export async function uploadAttachment(
   try {
     // Reported before the first await: the queue shows `checking` as soon as it starts an upload.
     emit('checking', 1);
-    const checked = await validateFile(file, options.rules ?? resolveRules(), requestOptions);
-    onEvent?.({ type: 'checked', file: checked });
+    const rules = options.rules ?? resolveRules();
+    // The cheap checks (size, name, extension) throw here, before any request.
+    const checked = checkFile(file, rules);
     // Start and the result carry the file's name, size and type; the extension was only for the checks.
     const { extension, ...described } = checked;
-    const start = (refreshFor?: number): Promise<UploadTarget> => {
+    const start = (refreshFor?: number, startSignal?: AbortSignal): Promise<UploadTarget> => {
       const request: StartUploadRequest = { ...described, clientToken: createClientToken() };
-      return callApi(refreshFor ? 'refreshing' : 'starting', startUpload, request, refreshFor);
+      return callApi(refreshFor ? 'refreshing' : 'starting', startUpload, request, refreshFor, startSignal);
     };
 
-    let target = await start();
+    // The content check (reading the file's head takes a few ms) runs while the first Start is in flight: the
+    // extension already gives Start its ContentType. Not a byte of the file is sent before both succeeded; a
+    // mismatch stops the Start, and an upload it may have begun is never completed (so never attached).
+    const mismatch = new AbortController();
+    const contentChecked = validateFile(file, rules, requestOptions).then(
+      (file) => onEvent?.({ type: 'checked', file }),
+      (error: unknown) => {
+        mismatch.abort();
+        throw error;
+      },
+    );
+    const startSignal = AbortSignal.any(signal ? [signal, mismatch.signal] : [mismatch.signal]);
+    let [, target] = await Promise.all([contentChecked, start(undefined, startSignal)]);
     let urlRefreshes = 0;
     let measuredBytesPerSecond: number | undefined;
 
