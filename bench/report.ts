@@ -286,7 +286,6 @@ export function renderReport(data: BenchData): { markdown: string } {
   // Bundle.
   const library = bundle.checks[0];
   const libraryGzip = library?.gzipBytes ?? Number.NaN;
-  const libraryLimit = library?.limitBytes ?? 10 * 1024;
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 
   const worstCommits = [singleCommits, rowCommits, batchCommits].reduce((worst, next) => (next.rate.median > worst.rate.median ? next : worst));
@@ -320,8 +319,8 @@ export function renderReport(data: BenchData): { markdown: string } {
       limit: 1.5,
       ceiling: true,
       fix:
-        'what is left is the row repaint and compositing of each commit (~5/s) plus axios and react-query work per ' +
-        'request: fewer, smaller commits (repaint only the bar) and a leaner request path',
+        'a fixed cost (the row mounting, react-query and axios per request) spread over a fast local upload, plus the ' +
+        'repaint of each commit (≤ 10/s): fewer, smaller commits (repaint only the bar) and a leaner request path',
     },
     {
       figure: 'hand-over → first PUT byte, beyond Start (ours)',
@@ -332,9 +331,10 @@ export function renderReport(data: BenchData): { markdown: string } {
       limit: 3,
       ceiling: true,
       fix:
-        'the head read for type detection (an IPC round trip to the browser process) must stay before Start (nothing ' +
-        'is sent before a file is checked): keep the main thread idle at hand-over (no commit before Start), and trim ' +
-        'react-query and axios work between the Start reply and the PUT',
+        'the head read for type detection now overlaps the Start round trip; what is left is the work between the ' +
+        'hand-over and the Start request (queue, react-query mutation, axios request setup) and between the Start ' +
+        'reply and the PUT (deferring the first store notification past the Start request was tried: no change, so ' +
+        'the React commit is not it): a leaner request path, e.g. the Start call without react-query\'s mutation cache',
     },
     {
       figure: 'React commits per second while uploading (worst scenario)',
@@ -364,9 +364,13 @@ export function renderReport(data: BenchData): { markdown: string } {
       summary: summarize([libraryGzip / 1024]),
       decimals: 2,
       unit: ' KiB',
-      limit: libraryLimit / 1024,
+      // The issue's budget, not .size-limit.json's limit (a ratchet above it while the budget is missed).
+      limit: 10,
       ceiling: true,
-      fix: 'the module shares below say where the bytes are',
+      fix:
+        'what is left is mostly strings that survive minification (the English messages, public property and ' +
+        'option names, wire field names, the allow-list) spread over every module (shares below); the budget needs ' +
+        'features out of the default import (e.g. messages as a separate, swappable module)',
     },
   ];
 
@@ -402,14 +406,14 @@ export function renderReport(data: BenchData): { markdown: string } {
     '## Latency (ms), all single-file runs',
     '',
     markdownTable(
-      ['method', 'hand-over → PUT, beyond Start', '= hand-over → Start', '(of which head read)', '+ Start reply → PUT', 'local time outside the PUT', 'PUT → Complete', 'Complete → done'],
+      ['method', 'hand-over → PUT, beyond Start', '= hand-over → Start', '(of which head read before Start)', '+ Start reply → PUT', 'local time outside the PUT', 'PUT → Complete', 'Complete → done'],
       latencyRows,
     ),
     '',
     markdownTable(['method', 'Start round trip', 'Complete round trip'], roundTripRows),
     '',
     '"hand-over → PUT" is the time from the `change` event to `XMLHttpRequest.send()` (or `fetch()`) of the PUT, minus',
-    'the Start round trip: validation, type detection (the head read is `Blob.arrayBuffer()` of the first bytes),',
+    'the Start round trip: validation, type detection (the head read, `Blob.arrayBuffer()` of the first bytes, overlaps Start),',
     'scheduling and the work around the Start call. "local time outside the PUT" is the transfer time minus the PUT',
     'itself: hand-over → PUT beyond Start, plus PUT done → Complete sent, plus Complete\'s reply → `onUploaded`.',
     '',

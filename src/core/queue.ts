@@ -195,6 +195,8 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
      * parallel PUTs do not make one uplink faster — they only delay every file's completion. Uppy uses 6 for
      * plain S3 uploads without API calls.
      */
+    // Three by default: browsers open at most 6 connections per host and Start/Complete (and the chat) need some,
+    // Connect throttles bursts of Start calls, and more parallel PUTs do not make one uplink faster.
     const limit = Math.max(1, options.maxConcurrentUploads ?? 3);
     // run() makes the item active at once, so the count stays current (the list is short: files of one chat).
     for (const entry of entries) {
