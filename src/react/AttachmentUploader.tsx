@@ -99,8 +99,8 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
   // A file the scan refused is not a success: no bar, and its own class instead of `done`.
   const refused = scanStatus !== undefined && scanStatus !== 'APPROVED';
   const finished = status === 'done' || status === 'scanning';
+  // Empty files are refused before upload: their (NaN) percent is never shown.
   const percent = finished ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / item.sizeInBytes));
-  // (Only files with bytes get this far: empty ones are refused.)
   // Bytes have moved (or are about to, on a retry): the bar shows how far; before that it is indeterminate. A native
   // <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
   const withPercent = /^(uploading|retrying|refreshing|completing|scanning|done)$/.test(status);

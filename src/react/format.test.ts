@@ -81,7 +81,7 @@ describe('messages', () => {
     );
     expect(mismatch('clip.mp4', 'video/quicktime')).toBe('“clip.mp4” is not an MP4: its content looks like an MOV.');
     expect(mismatch('photo.jpg', 'image/svg+xml')).toBe('“photo.jpg” is not a JPG: its content looks like an SVG.');
-    expect(mismatch('sheet.xlsx', 'application/x-7z-compressed')).toBe(
+    expect(mismatch('sheet.xlsx', 'application/zip')).toBe(
       '“sheet.xlsx” is not an XLSX: its content looks like a compressed archive.',
     );
   });

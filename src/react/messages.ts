@@ -95,8 +95,7 @@ export type AttachmentUploaderMessagesOverride = Partial<Omit<AttachmentUploader
 const NAMED_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/msdownload/, 'a Windows program'],
   [/elf/, 'a Linux program'],
-  [/mach/, 'a macOS program'],
-  [/zip|compressed/, 'a compressed archive'],
+  [/zip/, 'a compressed archive'],
   [/cfb|ooxml/, 'an Office document'],
 ];
 
