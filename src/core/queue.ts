@@ -195,12 +195,14 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
      * parallel PUTs do not make one uplink faster — they only delay every file's completion. Uppy uses 6 for
      * plain S3 uploads without API calls.
      */
-    // Three by default: browsers open at most 6 connections per host and Start/Complete (and the chat) need some,
-    // Connect throttles bursts of Start calls, and more parallel PUTs do not make one uplink faster.
     const limit = Math.max(1, options.maxConcurrentUploads ?? 3);
-    // run() makes the item active at once, so the count stays current (the list is short: files of one chat).
+    // Counted once: pump runs after every outcome and every options update (each commit), over up to hundreds of items.
+    let active = entries.filter(({ item }) => isActive(item.status)).length;
     for (const entry of entries) {
-      if (entry.item.status === 'queued' && entries.filter(({ item }) => isActive(item.status)).length < limit) run(entry);
+      if (active >= limit) break;
+      if (entry.item.status !== 'queued') continue;
+      run(entry);
+      active += 1;
     }
   };
 
