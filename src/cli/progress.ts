@@ -33,9 +33,10 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
 }
 
-// C0 and C1 controls (ESC starts terminal escape sequences) and bidi overrides/isolates, which can make a file
-// name read as another on screen. File names and server messages are shown, never obeyed.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+// C0 and C1 controls (ESC starts terminal escape sequences) and bidi marks, overrides and isolates, which can make a
+// file name read as another on screen (the same set as the component's displayName).
+// File names and server messages are shown, never obeyed.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, '\uFFFD');

@@ -131,6 +131,8 @@ describe('progress', () => {
 
   it('names and server messages cannot send escape sequences to the terminal', () => {
     expect(terminalSafe('evil\x1b]0;owned\x07\u202Etxt.exe')).toBe('evil\uFFFD]0;owned\uFFFD\uFFFDtxt.exe');
+    // Right-to-left and left-to-right marks reorder neutral characters such as "." around them.
+    expect(terminalSafe('invoice\u200F.pdf\u200E.exe')).toBe('invoice\uFFFD.pdf\uFFFD.exe');
     expect(formatBytes(1023)).toBe('1023 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(20 * 1024 * 1024)).toBe('20.0 MiB');
