@@ -55,7 +55,10 @@ export interface UploadQueueState {
 export interface UploadQueueOptions extends Omit<UploadAttachmentOptions, 'signal' | 'onEvent' | 'onProgress'> {
   /** Default 3. */
   maxConcurrentUploads?: number;
-  /** At most one notification (status or progress) per interval. Default 100 ms (≤ 10 renders a second). */
+  /**
+   * At most one notification (status or progress) per interval. Default 250 ms (≤ 4 renders a second): each render
+   * of a long list costs the browser a frame (style, layout, paint), which shows in a batch's time.
+   */
   progressIntervalMs?: number;
   /**
    * After CompleteAttachmentUpload succeeded: the file is attached, but with `awaitScan` not yet scanned (the item
@@ -164,12 +167,12 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   /**
    * Every change (status or progress) reaches listeners through one throttle: at once (in a microtask, so one
    * tick's changes make one notification) when the last notification is an interval old, else when the interval
-   * is over — at most one per interval (default 100 ms: ≤ 10 renders a second), and the latest state always arrives.
+   * is over — at most one per interval (default 250 ms), and the latest state always arrives.
    */
   const schedule = () => {
     if (flushScheduled) return;
     flushScheduled = true;
-    const wait = lastNotifiedAt + (options.progressIntervalMs ?? 100) - clock.now();
+    const wait = lastNotifiedAt + (options.progressIntervalMs ?? 250) - clock.now();
     if (wait > 0) flushTimer = clock.setTimeout(flush, wait);
     else queueMicrotask(flush);
   };

@@ -85,6 +85,8 @@ function setup(
         put={backend.put}
         clock={clock}
         random={() => 0.999}
+        // The tests step fake time in tenths of a second: the UI hears of changes every 100 ms (default 250).
+        progressIntervalMs={100}
         onUploaded={onUploaded}
         onError={onError}
         {...props}
