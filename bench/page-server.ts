@@ -1,6 +1,6 @@
 /**
- * Builds the bench page with Vite's JS API (production, minified, like a host app's build; React's profiling
- * build so `<Profiler onRender>` reports commits) and serves it from a loopback HTTP server.
+ * Builds the bench page with Vite's JS API (production, minified, like a host app's build, React's production
+ * build included) and serves it from a loopback HTTP server.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -29,8 +29,6 @@ export async function buildPage(pageDir: string, outDir: string): Promise<void> 
     logLevel: 'warn',
     publicDir: false,
     plugins: [react()],
-    // Production React but with the Profiler's callbacks (they are compiled out of react-dom's plain build).
-    resolve: { alias: [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] },
     build: { outDir, emptyOutDir: true, sourcemap: false, minify: true },
   });
 }

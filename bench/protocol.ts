@@ -28,11 +28,6 @@ export interface Span {
   t1: number;
 }
 
-export interface Commit {
-  at: number;
-  /** React Profiler's actualDuration: time spent rendering this commit. */
-  durationMs: number;
-}
 
 export interface RunResult {
   method: Method;
@@ -48,7 +43,8 @@ export interface RunResult {
   /** Raw XHR: upload progress events seen, and the last `loaded`. */
   referenceProgress: { events: number; bytes: number };
   attachmentIds: string[];
-  commits: Commit[];
+  /** The end of each React commit of the uploader (ours). */
+  commits: number[];
   errors: string[];
 }
 

@@ -44,7 +44,6 @@ export interface SingleRun {
   heapRetainedBytes: number;
   heapPeakLiveGrowthBytes?: number;
   commitTimes: number[];
-  commitRenderMs: number;
 }
 
 export interface RowsRun {
@@ -53,7 +52,6 @@ export interface RowsRun {
   bytes: number;
   putMs: number;
   commitTimes: number[];
-  commitRenderMs: number;
   cpu: CpuTimes;
 }
 
@@ -69,7 +67,6 @@ export interface BatchRun {
   meanPutMs: number;
   meanCompleteMs: number;
   commitTimes: number[];
-  commitRenderMs: number;
   cpu: CpuTimes;
 }
 
@@ -148,15 +145,13 @@ function ofMethod<R extends { method: Method }>(runs: readonly R[], method: Meth
 interface CommitFigures {
   rate: Summary;
   peak: Summary;
-  renderMs: Summary;
 }
 
 /** `windowMs`: how long the run uploaded (the PUT, or the whole batch). */
-function commitFigures(runs: readonly { commitTimes: number[]; commitRenderMs: number; windowMs: number }[]): CommitFigures {
+function commitFigures(runs: readonly { commitTimes: number[]; windowMs: number }[]): CommitFigures {
   return {
     rate: summarize(runs.map((run) => run.commitTimes.length / (run.windowMs / 1000))),
     peak: summarize(runs.map((run) => peakCount(run.commitTimes, 1000))),
-    renderMs: summarize(runs.map((run) => (run.commitTimes.length > 0 ? run.commitRenderMs / run.commitTimes.length : 0))),
   };
 }
 
@@ -263,7 +258,6 @@ export function renderReport(data: BenchData): { markdown: string } {
     label,
     formatSummary(figures.rate, 1),
     formatSummary(figures.peak, 0),
-    formatSummary(figures.renderMs, 2, ' ms'),
   ];
   const commitRows = [
     commitRow(`1 file uploading (${formatBytes(budgetSize)}, ${formatBytes(bigSize)})`, singleCommits),
@@ -434,9 +428,9 @@ export function renderReport(data: BenchData): { markdown: string } {
     'Heap used after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage), against the GC\'d heap',
     'just before the hand-over. These runs are not used for timing or CPU.',
     '',
-    '## React commits (Profiler onRender of the uploader)',
+    '## React commits of the uploader (counted through a React DevTools hook)',
     '',
-    markdownTable(['scenario', 'commits per second', 'most in any 1 s', 'render time per commit'], commitRows),
+    markdownTable(['scenario', 'commits per second', 'most in any 1 s'], commitRows),
     '',
     '## Batch at the default concurrency (3)',
     '',
@@ -462,7 +456,7 @@ export function renderReport(data: BenchData): { markdown: string } {
     '## How it was measured',
     '',
     '- Headless Chromium (Debian\'s, flags as in playwright.config.ts) on a page built with Vite from bench/page',
-    '  (production build, React\'s profiling build for the Profiler), served from loopback; the emulator in the',
+    '  (production build, React\'s too), served from loopback; the emulator in the',
     '  runner\'s process, its S3 (s3rver behind the signing front) writing to a temp dir; objects deleted after each run.',
     '- Methods: **raw XHR** (XMLHttpRequest PUT with an `upload.onprogress` listener), **fetch** (a `fetch` PUT, as the',
     '  official chat library does), **ours** (`<AttachmentUploader>` from src/, default props but `maxFileSizeBytes`).',

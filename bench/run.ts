@@ -161,9 +161,8 @@ function span(result: RunResult, kind: 'starts' | 'puts' | 'completes'): { t0: n
   return { t0: first.t0, t1: spans[spans.length - 1]?.t1 ?? first.t1, ms: spans.reduce((sum, s) => sum + (s.t1 - s.t0), 0) };
 }
 
-function commitsWithin(result: RunResult, from: number, to: number) {
-  const inside = result.commits.filter((commit) => commit.at >= from && commit.at <= to);
-  return { times: inside.map((commit) => commit.at), renderMs: inside.reduce((sum, commit) => sum + commit.durationMs, 0) };
+function commitsWithin(result: RunResult, from: number, to: number): number[] {
+  return result.commits.filter((at) => at >= from && at <= to);
 }
 
 async function single(env: Env, method: Method, bytes: number, round: number, sampleHeap = false): Promise<SingleRun> {
@@ -192,13 +191,12 @@ async function single(env: Env, method: Method, bytes: number, round: number, sa
     cpu: m.cpu,
     heapRetainedBytes: m.heapAfterBytes - m.heapBeforeBytes,
     ...(m.heapPeakLiveBytes !== undefined && { heapPeakLiveGrowthBytes: m.heapPeakLiveBytes - m.heapBeforeBytes }),
-    commitTimes: commits.times,
-    commitRenderMs: commits.renderMs,
+    commitTimes: commits,
   };
   log(
     `  ${method.padEnd(5)} ${formatBytes(bytes).padStart(8)}  ${((bytes / MiB) / (transferMs / 1000)).toFixed(1).padStart(7)} MiB/s  ` +
       `first byte +${run.firstByteMs.toFixed(2)} ms (${run.beforeStartMs.toFixed(2)} + ${run.afterStartMs.toFixed(2)})  start ${start.ms.toFixed(1)} ms  complete ${complete.ms.toFixed(1)} ms  ` +
-      `renderer ${m.cpu.processes.renderer.toFixed(0)} ms${method === 'ours' ? `  ${commits.times.length} commits (${commits.renderMs.toFixed(1)} ms)` : ''}` +
+      `renderer ${m.cpu.processes.renderer.toFixed(0)} ms${method === 'ours' ? `  ${commits.length} commits` : ''}` +
       `${method === 'xhr' ? `  ${result.referenceProgress.events} progress events` : ''}${sampleHeap ? `  heap peak +${((run.heapPeakLiveGrowthBytes ?? 0) / 1024).toFixed(1)} KiB` : ''}`,
   );
   return run;
@@ -211,8 +209,8 @@ async function rows(env: Env, plan: Plan['rows'], round: number): Promise<RowsRu
   const m = await measure(env, { method: 'ours', files: 1, concurrency: 1, keep: true }, [big], plan.bytes);
   const put = span(m.result, 'puts');
   const commits = commitsWithin(m.result, put.t0, put.t1);
-  log(`  rows  ${plan.files + 1} in the list, ${formatBytes(plan.bytes)} uploading: ${commits.times.length} commits in ${((put.t1 - put.t0) / 1000).toFixed(1)} s`);
-  return { round, rowsInList: plan.files + 1, bytes: plan.bytes, putMs: put.t1 - put.t0, commitTimes: commits.times, commitRenderMs: commits.renderMs, cpu: m.cpu };
+  log(`  rows  ${plan.files + 1} in the list, ${formatBytes(plan.bytes)} uploading: ${commits.length} commits in ${((put.t1 - put.t0) / 1000).toFixed(1)} s`);
+  return { round, rowsInList: plan.files + 1, bytes: plan.bytes, putMs: put.t1 - put.t0, commitTimes: commits, cpu: m.cpu };
 }
 
 async function batch(env: Env, method: Method, plan: Plan['batch'], round: number): Promise<BatchRun> {
@@ -223,7 +221,7 @@ async function batch(env: Env, method: Method, plan: Plan['batch'], round: numbe
   const commits = commitsWithin(m.result, m.result.handoverAt, m.result.doneAt);
   const mean = (kind: 'starts' | 'puts' | 'completes') => m.result[kind].reduce((sum, s) => sum + (s.t1 - s.t0), 0) / m.result[kind].length;
   log(
-    `  ${method.padEnd(5)} batch ${plan.files} × ${formatBytes(plan.bytes)}: ${(totalMs / 1000).toFixed(2)} s, ${commits.times.length} commits, ` +
+    `  ${method.padEnd(5)} batch ${plan.files} × ${formatBytes(plan.bytes)}: ${(totalMs / 1000).toFixed(2)} s, ${commits.length} commits, ` +
       `per file: Start ${mean('starts').toFixed(1)} ms, PUT ${mean('puts').toFixed(1)} ms, Complete ${mean('completes').toFixed(1)} ms`,
   );
   return {
@@ -236,8 +234,7 @@ async function batch(env: Env, method: Method, plan: Plan['batch'], round: numbe
     meanStartMs: mean('starts'),
     meanPutMs: mean('puts'),
     meanCompleteMs: mean('completes'),
-    commitTimes: commits.times,
-    commitRenderMs: commits.renderMs,
+    commitTimes: commits,
     cpu: m.cpu,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The bench page: the real `<AttachmentUploader>` (built from src/ like a host app would, React's profiling build
- * so the Profiler reports commits) and two reference uploaders, driven by bench/run.ts through `window.__bench`.
+ * The bench page: the real `<AttachmentUploader>` (built from src/ like a host app would, with React's production
+ * build; commits are counted through a DevTools hook) and two reference uploaders, driven by bench/run.ts through
+ * `window.__bench`.
  * Every method runs the same protocol (Start → PUT → Complete); requests are timed where they are handed to the
  * browser (`XMLHttpRequest.send`, `fetch`) and where they end, on one clock.
  */
-import { Profiler, type ProfilerOnRenderCallback } from 'react';
+// First: it must be in place before react-dom loads.
+import { listenToCommits } from './commit-hook';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import '../../src/react/styles.css';
@@ -217,9 +219,8 @@ referenceInput.addEventListener('change', () => {
 
 // --- Ours ------------------------------------------------------------------------------------------------------
 
-const onRender: ProfilerOnRenderCallback = (_id, _phase, actualDuration, _baseDuration, _startTime, commitTime) => {
-  current?.result.commits.push({ at: commitTime, durationMs: actualDuration });
-};
+// Only the uploader renders into the page's one root: every commit is the uploader's (the references render nothing).
+listenToCommits((at) => current?.result.commits.push(at));
 
 function onUploaded(attachment: UploadedAttachment): void {
   const run = current;
@@ -250,9 +251,7 @@ function renderUploader(): void {
   mountKey += 1;
   flushSync(() =>
     root.render(
-      <Profiler id="uploader" onRender={onRender}>
-        <AttachmentUploader key={mountKey} client={uploaderClient} maxFileSizeBytes={maxFileSizeBytes} onUploaded={onUploaded} onError={onError} />
-      </Profiler>,
+      <AttachmentUploader key={mountKey} client={uploaderClient} maxFileSizeBytes={maxFileSizeBytes} onUploaded={onUploaded} onError={onError} />,
     ),
   );
 }
