@@ -188,6 +188,23 @@ describe('createUploadQueue', () => {
     expect(lastSeen).toBe(t.queue.getState());
   });
 
+  it('tells listeners at once when a wait to retry begins, so a wait shorter than the interval is still seen', async () => {
+    // random 0: the retry after the lost connection waits 0 ms, well inside the 250 ms interval.
+    const t = setup({}, {}, [{ kind: 'fail', operation: 'put', error: 'network', afterBytes: 512 }]);
+    const seen: Array<{ status: string; cause?: string }> = [];
+    t.queue.subscribe(() => {
+      const [item] = t.queue.getState().items;
+      if (item) seen.push({ status: item.status, cause: item.error?.code });
+    });
+    t.queue.add([textFile(KiB, 'notes.txt')]);
+    await t.until(() => t.statuses()[0] === 'done');
+    await t.advance(250);
+
+    expect(seen).toContainEqual({ status: 'retrying', cause: 'network' });
+    expect(seen.at(-1)?.status).toBe('done');
+    expect(t.backend.calls().filter((call) => call.operation === 'put')).toHaveLength(2);
+  });
+
   it('returns the same state until something changes, and keeps unchanged items', async () => {
     const t = setup({ maxConcurrentUploads: 1 });
     const [a, b] = t.queue.add([textFile(KiB, 'a.txt'), textFile(KiB, 'b.txt')]);

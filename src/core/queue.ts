@@ -155,6 +155,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
 
   const flush = () => {
     flushScheduled = false;
+    flushTimer = undefined;
     if (destroyed) return;
     // Progress noted since the last snapshot makes a new one now.
     if (entries.some((entry) => entry.bytesSent !== entry.item.bytesSent)) state = undefined;
@@ -167,26 +168,33 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   /**
    * Every change (status or progress) reaches listeners through one throttle: at once (in a microtask, so one
    * tick's changes make one notification) when the last notification is an interval old, else when the interval
-   * is over — at most one per interval (default 250 ms), and the latest state always arrives.
+   * is over — at most one per interval (default 250 ms), and the latest state always arrives. `urgent` (the start
+   * of a wait to retry, rare) goes at once regardless: a wait shorter than the interval would otherwise never be seen
+   * or announced.
    */
-  const schedule = () => {
+  const schedule = (urgent = false) => {
+    if (urgent && flushTimer !== undefined) {
+      clock.clearTimeout(flushTimer);
+      flushTimer = undefined;
+      flushScheduled = false;
+    }
     if (flushScheduled) return;
     flushScheduled = true;
-    const wait = lastNotifiedAt + (options.progressIntervalMs ?? 250) - clock.now();
+    const wait = urgent ? 0 : lastNotifiedAt + (options.progressIntervalMs ?? 250) - clock.now();
     if (wait > 0) flushTimer = clock.setTimeout(flush, wait);
     else queueMicrotask(flush);
   };
 
   /** Status changes: the snapshot is rebuilt on demand (getState is always current), listeners told by the throttle. */
-  const changed = () => {
+  const changed = (urgent = false) => {
     state = undefined;
-    schedule();
+    schedule(urgent);
   };
 
   const update = (entry: Entry, patch: Partial<UploadItem>) => {
     // Progress noted before a status change belongs in the same new item.
     entry.item = { ...entry.item, ...patch, bytesSent: entry.bytesSent };
-    changed();
+    changed(patch.status !== undefined && isWaiting(patch.status));
   };
 
   /** Starts queued items, oldest first, while there are free slots. */
