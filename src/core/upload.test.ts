@@ -104,6 +104,20 @@ describe('uploadAttachment', () => {
     expect(t.backend.attachments().filter((attachment) => attachment.completed)).toEqual([]);
   });
 
+  it('begins reading the file only once Start was requested: starting the read would hold the request back', async () => {
+    const t = setup();
+    const file = textFile(KiB);
+    let startsWhenRead: number | undefined;
+    const slice = file.slice.bind(file);
+    file.slice = (...args) => {
+      startsWhenRead ??= t.calls('start').length;
+      return slice(...args);
+    };
+    t.run(file);
+    await t.result();
+    expect(startsWhenRead).toBe(1);
+  });
+
   it('does not PUT before the content check passed, even when Start answered first', async () => {
     const t = setup();
     t.run(textFile(KiB));

@@ -7,7 +7,7 @@ import {
   urlValidForAttempt,
   type RetryPolicy,
 } from './retry-policy';
-import { abortable, cancelledError, sleep, systemClock, type Clock, type Random } from './time';
+import { abortable, cancelledError, nextTask, sleep, systemClock, type Clock, type Random } from './time';
 import type {
   AttachmentClient,
   ClientToken,
@@ -137,15 +137,18 @@ export async function uploadAttachment(
 
     // The content check (reading the file's head takes a few ms) runs while the first Start is in flight: the
     // extension already gives Start its ContentType. Not a byte of the file is sent before both succeeded; a
-    // mismatch stops the Start, and an upload it may have begun is never completed (so never attached).
+    // mismatch stops the Start, and an upload it may have begun is never completed (so never attached). It begins
+    // in the next task: starting the read (~1 ms on a slow machine) would otherwise hold back the Start request.
     const mismatch = new AbortController();
-    const contentChecked = validateFile(file, rules, requestOptions).then(
-      (file) => onEvent?.({ type: 'checked', file }),
-      (error: unknown) => {
-        mismatch.abort();
-        throw error;
-      },
-    );
+    const contentChecked = abortable(nextTask(), signal)
+      .then(() => validateFile(file, rules, requestOptions))
+      .then(
+        (file) => onEvent?.({ type: 'checked', file }),
+        (error: unknown) => {
+          mismatch.abort();
+          throw error;
+        },
+      );
     const startSignal = AbortSignal.any(signal ? [signal, mismatch.signal] : [mismatch.signal]);
     let [, target] = await Promise.all([contentChecked, start(undefined, startSignal)]);
     let urlRefreshes = 0;

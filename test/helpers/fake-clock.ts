@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/time';
+import { nextTask, type Clock } from '../../src/core/time';
 
 /** A manual clock for tests: time moves only when `advance` is called, timers fire in order. */
 export class FakeClock implements Clock {
@@ -46,6 +46,9 @@ export class FakeClock implements Clock {
   }
 }
 
+/** Promise callbacks, and one real task for work the engine put off to the next task (`nextTask`). */
 async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await nextTask();
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
