@@ -155,7 +155,6 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
 
   const flush = () => {
     flushScheduled = false;
-    flushTimer = undefined;
     if (destroyed) return;
     // Progress noted since the last snapshot makes a new one now.
     if (entries.some((entry) => entry.bytesSent !== entry.item.bytesSent)) state = undefined;
@@ -173,9 +172,8 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
    * or announced.
    */
   const schedule = (urgent = false) => {
-    if (urgent && flushTimer !== undefined) {
+    if (urgent) {
       clock.clearTimeout(flushTimer);
-      flushTimer = undefined;
       flushScheduled = false;
     }
     if (flushScheduled) return;
