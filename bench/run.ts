@@ -30,7 +30,7 @@ const FULL: Plan = {
   warmupRounds: 2,
   sizes: [
     { bytes: 16 * MiB, rounds: 10 },
-    { bytes: 256 * MiB, rounds: 8 },
+    { bytes: 256 * MiB, rounds: 16 },
     { bytes: GiB, rounds: 4 },
   ],
   heap: { bytes: GiB, rounds: 2 },
