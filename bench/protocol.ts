@@ -28,7 +28,6 @@ export interface Span {
   t1: number;
 }
 
-
 export interface RunResult {
   method: Method;
   /** The `change` event of the file input: the moment the files are handed over. */

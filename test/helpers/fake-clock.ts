@@ -33,7 +33,7 @@ export class FakeClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
-      await flushMicrotasks();
+      await flushPending();
       let next: [number, { at: number; callback: () => void }] | undefined;
       for (const entry of this.timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
       if (!next) break;
@@ -42,12 +42,12 @@ export class FakeClock implements Clock {
       next[1].callback();
     }
     this.current = target;
-    await flushMicrotasks();
+    await flushPending();
   }
 }
 
 /** Promise callbacks, and one real task for work the engine put off to the next task (`nextTask`). */
-async function flushMicrotasks(): Promise<void> {
+async function flushPending(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   await nextTask();
   for (let i = 0; i < 20; i++) await Promise.resolve();
