@@ -27,17 +27,19 @@ const SIGNATURES: readonly (readonly [RegExp, string])[] = [
 export function sniffType(head: Uint8Array): string | undefined {
   const bytes = head.subarray(0, SNIFF_BYTES);
   if (!bytes.length) return undefined;
-  const s = String.fromCharCode(...bytes);
+  // One char per byte of the first KiB, all that every check but the zip scan needs (an `ftyp` box's brands fit
+  // well within it): converting the whole head costs ~0.3 ms a file.
+  const s = String.fromCharCode(...bytes.subarray(0, 1024));
   const signed = SIGNATURES.find(([signature]) => signature.test(s));
   if (signed) return signed[1];
   if (s.startsWith('ftyp', 4)) return isoMediaType(bytes, s);
-  if (s.startsWith('PK\x03\x04')) return zipType(s);
+  if (s.startsWith('PK\x03\x04')) return zipType(String.fromCharCode(...bytes));
   const text = textType(bytes, s);
   // Weak signatures, checked only when the head is not text: "MZ…" or "Get free…" can start a letter.
   if (!text && s.startsWith('MZ')) return 'application/x-msdownload';
   // PDF readers accept junk before the header within the first 1024 bytes; after the MZ check, so a PE/PDF
   // polyglot is named an executable.
-  if (/%PDF-\d\./.test(s.slice(0, 1024))) return 'application/pdf';
+  if (/%PDF-\d\./.test(s)) return 'application/pdf';
   // Top-level atoms an old QuickTime movie (no `ftyp`) starts with.
   return text ?? (/^[^]{4}(moov|mdat|wide|free|skip|pnot)/.test(s) ? 'video/quicktime' : undefined);
 }
