@@ -113,7 +113,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
       {thumbnail ? (
         <img className="cau-thumbnail" src={thumbnail} alt="" decoding="async" />
       ) : (
-        <span className="cau-thumbnail cau-thumbnail--none" aria-hidden="true" />
+        <span className="cau-thumbnail cau-thumbnail--none" />
       )}
       <div className="cau-details">
         <span className="cau-name" title={name}>
