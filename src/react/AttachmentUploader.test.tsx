@@ -235,6 +235,42 @@ describe('<AttachmentUploader> adding files', () => {
     expect(button).toHaveAccessibleDescription('Drop or paste files here. Accepted: PDF or PNG, up to 5 MB each.');
   });
 
+  it('sends the first Start requests before reading the sizes of the rest of a big drop, and lists every file in order', async () => {
+    // A picked or dropped file's size is a synchronous call to the browser: reading 25 of them must not come first.
+    const log: string[] = [];
+    const files = Array.from({ length: 25 }, (_, index) => {
+      const file = pdf(`file-${index + 1}.pdf`);
+      const { size } = file;
+      let read = false;
+      Object.defineProperty(file, 'size', {
+        get: () => {
+          if (!read) log.push(`size ${file.name}`);
+          read = true;
+          return size;
+        },
+      });
+      return file;
+    });
+    const { clock, backend, zone, rerender } = setup({ maxConcurrentUploads: 2 });
+    rerender({
+      client: {
+        ...backend.client,
+        startUpload: (request, options) => {
+          log.push(`start ${request.name}`);
+          return backend.client.startUpload(request, options);
+        },
+      },
+    });
+    drop(zone, files);
+    // The rest arrive over the next tasks; the list shows them with the next notification.
+    await advance(clock, 100);
+
+    const sizes = (from: number, to: number) => files.slice(from, to).map((file) => `size ${file.name}`);
+    expect(log).toEqual([...sizes(0, 10), 'start file-1.pdf', 'start file-2.pdf', ...sizes(10, 25)]);
+    expect(screen.getAllByRole('listitem').map((li) => li.querySelector('.cau-name')?.textContent)).toEqual(files.map((file) => file.name));
+    expect(status('file-3.pdf')).toBe('Waiting');
+  });
+
   it('takes only the first file when multiple is false, and says so', () => {
     const { zone, input } = setup({ multiple: false });
     expect(input).not.toHaveAttribute('multiple');
