@@ -679,6 +679,16 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
     expect(mutations[2]?.state.status).toBe('success');
   });
 
+  it('leaves no settled mutation in the cache once its gcTime is over', async () => {
+    const queryClient = new QueryClient({ defaultOptions: { mutations: { gcTime: 20 } } });
+    const { clock, zone } = setup({}, (ui) => <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>);
+    drop(zone, [pdf('report.pdf')]);
+    await advance(clock, 2000);
+    expect(status('report.pdf')).toBe('Uploaded');
+    // react-query's gc runs on real timers.
+    await vi.waitFor(() => expect(queryClient.getMutationCache().getAll()).toEqual([]));
+  });
+
   it('works under StrictMode (the queue survives the double mount)', async () => {
     const { clock, zone, onUploaded } = setup({}, (ui) => <StrictMode>{ui}</StrictMode>);
     drop(zone, [pdf('strict.pdf')]);

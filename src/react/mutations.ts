@@ -1,4 +1,4 @@
-import { MutationObserver, QueryClient, QueryClientContext, type MutationKey } from '@tanstack/react-query';
+import { QueryClient, QueryClientContext, type MutationKey } from '@tanstack/react-query';
 import { useContext, useMemo, useRef } from 'react';
 import type { UploadError } from '../core/errors';
 import type { UploadOperations } from '../core/upload';
@@ -18,21 +18,18 @@ export function useMutationOperations(explicit?: QueryClient): UploadOperations 
   const queryClient = explicit ?? fromProvider ?? (own.current ??= new QueryClient());
   return useMemo(() => {
     /**
-     * One call as a mutation. The variables are the request itself (what Devtools shows), never the client, which
-     * holds the ConnectionToken. `retry: false` because the engine retries with the same ClientToken under its own
-     * policy (two retry layers would multiply attempts); `networkMode: 'always'` because a mutation paused by
-     * react-query's onlineManager could not be cancelled by our AbortSignal, and the engine handles lost connections.
+     * One call as a mutation of the cache, run without an observer: nothing renders from it, and a mutation nobody
+     * observes is garbage-collected after its gcTime once settled. The variables are the request itself (what
+     * Devtools shows), never the client, which holds the ConnectionToken. `retry: false` because the engine retries
+     * with the same ClientToken under its own policy (two retry layers would multiply attempts); `networkMode:
+     * 'always'` because a mutation paused by react-query's onlineManager could not be cancelled by our AbortSignal,
+     * and the engine handles lost connections.
      */
-    const run = <T>(mutationKey: MutationKey, request: object, call: () => Promise<T>): Promise<T> => {
-      const observer = new MutationObserver<T, UploadError, object>(queryClient, {
-        mutationKey,
-        mutationFn: call,
-        retry: false,
-        networkMode: 'always',
-      });
-      // Detached once settled so the cache can garbage-collect the mutation after its gcTime.
-      return observer.mutate(request).finally(() => observer.reset());
-    };
+    const run = <T>(mutationKey: MutationKey, request: object, call: () => Promise<T>): Promise<T> =>
+      queryClient
+        .getMutationCache()
+        .build<T, UploadError, object, unknown>(queryClient, { mutationKey, mutationFn: call, retry: false, networkMode: 'always' })
+        .execute(request);
     return {
       startUpload: (client, request, options) => run(START_ATTACHMENT_UPLOAD_KEY, request, () => client.startUpload(request, options)),
       completeUpload: (client, request, options) =>
