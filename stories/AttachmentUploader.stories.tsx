@@ -112,7 +112,7 @@ export const Uploading: Story = {
     const item = within(row(canvasElement, 'quarterly-report.pdf'));
     await expect(item.getByText('Uploading')).toBeVisible();
     const bar = item.getByRole('progressbar', { name: 'Upload progress of quarterly-report.pdf' });
-    await expect(bar).toHaveAttribute('aria-valuenow', '42');
+    await expect(bar).toHaveAttribute('value', '42');
     await expect(bar).toHaveAttribute('aria-valuetext', '42 %');
     await expect(item.getByText('42 % · 410.2 KB of 976.6 KB')).toBeVisible();
     await expect(item.getByRole('button', { name: 'Cancel quarterly-report.pdf' })).toBeVisible();
@@ -139,7 +139,7 @@ export const Retrying: Story = {
     const item = within(row(canvasElement, 'site-survey.pdf'));
     await expect(item.getByText('Connection lost — retrying in 5 s')).toBeVisible();
     await expect(item.getByRole('progressbar', { name: 'Upload progress of site-survey.pdf' })).toHaveAttribute(
-      'aria-valuenow',
+      'value',
       '35',
     );
     await expect(item.getByRole('button', { name: 'Cancel site-survey.pdf' })).toBeVisible();
@@ -168,7 +168,7 @@ export const RefreshingUrl: Story = {
     const item = within(row(canvasElement, 'contract-scan.pdf'));
     await expect(item.getByText('Renewing the upload link')).toBeVisible();
     await expect(item.getByRole('progressbar', { name: 'Upload progress of contract-scan.pdf' })).toHaveAttribute(
-      'aria-valuenow',
+      'value',
       '60',
     );
     await expect(item.getByRole('button', { name: 'Cancel contract-scan.pdf' })).toBeVisible();
@@ -186,7 +186,7 @@ export const Completing: Story = {
     await scenarioReady(canvasElement);
     const item = within(row(canvasElement, 'board-minutes.pdf'));
     await expect(item.getByText('Finishing')).toBeVisible();
-    await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await expect(item.getByRole('progressbar')).toHaveAttribute('value', '100');
     await expect(item.getByText('100 % · 488.3 KB of 488.3 KB')).toBeVisible();
     await expect(item.getByRole('button', { name: 'Cancel board-minutes.pdf' })).toBeVisible();
     await expect(args.onUploaded).not.toHaveBeenCalled();
@@ -205,7 +205,7 @@ export const Done: Story = {
     for (const name of ['meter-photo.png', 'inspection-report.pdf']) {
       const item = within(row(canvasElement, name));
       await expect(item.getByText('Uploaded')).toBeVisible();
-      await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+      await expect(item.getByRole('progressbar')).toHaveAttribute('value', '100');
       await expect(item.queryByRole('button', { name: `Cancel ${name}` })).not.toBeInTheDocument();
     }
     await expect(args.onUploaded).toHaveBeenCalledTimes(2);
@@ -233,7 +233,7 @@ export const Scanning: Story = {
     await scenarioReady(canvasElement);
     const item = within(row(canvasElement, 'water-damage-claim.pdf'));
     await expect(item.getByText('Scanning for malware')).toBeVisible();
-    await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await expect(item.getByRole('progressbar')).toHaveAttribute('value', '100');
     // Already attached: no Cancel, but the row can be removed.
     await expect(item.queryByRole('button', { name: 'Cancel water-damage-claim.pdf' })).not.toBeInTheDocument();
     await expect(item.getByRole('button', { name: 'Remove water-damage-claim.pdf' })).toBeVisible();
@@ -257,7 +257,7 @@ export const ScanApproved: Story = {
     await scenarioReady(canvasElement);
     const item = within(row(canvasElement, 'water-damage-claim.pdf'));
     await expect(item.getByText('Uploaded and scanned')).toBeVisible();
-    await expect(item.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await expect(item.getByRole('progressbar')).toHaveAttribute('value', '100');
     await expect(args.onScanned).toHaveBeenCalledWith(expect.objectContaining({ status: 'done', scanStatus: 'APPROVED' }));
     await expect(within(canvasElement).getByText('water-damage-claim.pdf: Uploaded and scanned.')).toBeInTheDocument();
   },
@@ -374,7 +374,7 @@ export const ManyFiles: Story = {
       'Waiting',
       'Not added',
     ]);
-    const percent = (name: string) => within(row(canvasElement, name)).getByRole('progressbar').getAttribute('aria-valuenow');
+    const percent = (name: string) => within(row(canvasElement, name)).getByRole('progressbar').getAttribute('value');
     await expect(percent('inspection-report.pdf')).toBe('25');
     await expect(percent('meter-report.pdf')).toBe('75');
 
@@ -418,7 +418,7 @@ export const CustomMessages: Story = {
     const quote = within(row(canvasElement, 'devis.pdf'));
     await expect(quote.getByText('Envoi en cours')).toBeVisible();
     await expect(quote.getByRole('progressbar', { name: 'Progression de l’envoi de devis.pdf' })).toHaveAttribute(
-      'aria-valuenow',
+      'value',
       '50',
     );
     await expect(quote.getByText('50 % · 390,6 Ko sur 781,3 Ko')).toBeVisible();

@@ -385,19 +385,19 @@ describe('<AttachmentUploader> progress and actions', () => {
     drop(zone, [pdf('report.pdf', 1000)]);
     const bar = () => within(row('report.pdf')).getByRole('progressbar', { name: 'Upload progress of report.pdf' });
     // Waiting for its turn and being checked: no value yet (indeterminate).
-    expect(bar()).not.toHaveAttribute('aria-valuenow');
-    expect(bar()).toHaveAttribute('aria-valuemin', '0');
-    expect(bar()).toHaveAttribute('aria-valuemax', '100');
+    // (A native <progress>: browsers expose its min, 0, and its max, 100, to assistive technology.)
+    expect(bar()).not.toHaveAttribute('value');
+    expect(bar()).toHaveAttribute('max', '100');
 
     const seen: number[] = [];
     for (let elapsed = 0; elapsed < 1500; elapsed += 100) {
       await advance(clock, 100);
-      const now = bar().getAttribute('aria-valuenow');
+      const now = bar().getAttribute('value');
       if (now !== null) seen.push(Number(now));
     }
     expect(seen.some((value) => value > 0 && value < 100)).toBe(true);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
-    expect(bar()).toHaveAttribute('aria-valuenow', '100');
+    expect(bar()).toHaveAttribute('value', '100');
     expect(bar()).toHaveValue(100);
     expect(status('report.pdf')).toBe('Uploaded');
   });
@@ -410,7 +410,7 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 500);
     const item = row('report.pdf');
     expect(status('report.pdf')).toBe('Uploading');
-    const now = Number(within(item).getByRole('progressbar').getAttribute('aria-valuenow'));
+    const now = Number(within(item).getByRole('progressbar').getAttribute('value'));
     expect(now).toBeGreaterThan(0);
     expect(now).toBeLessThan(100);
     expect(item.querySelector('.cau-percent')).toHaveTextContent(`${now} % · ${now * 10} B of 1,000 B`);
@@ -507,9 +507,9 @@ describe('<AttachmentUploader> progress and actions', () => {
     await advance(clock, 500);
     const renders = () => formatSize.mock.calls.filter(([bytes]) => bytes === 1111).length;
     const before = renders();
-    const progressBefore = within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow');
+    const progressBefore = within(row('large.pdf')).getByRole('progressbar').getAttribute('value');
     await advance(clock, 1000);
-    expect(within(row('large.pdf')).getByRole('progressbar').getAttribute('aria-valuenow')).not.toBe(progressBefore);
+    expect(within(row('large.pdf')).getByRole('progressbar').getAttribute('value')).not.toBe(progressBefore);
     expect(renders()).toBe(before);
   });
 
@@ -689,12 +689,29 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
     await vi.waitFor(() => expect(queryClient.getMutationCache().getAll()).toEqual([]));
   });
 
-  it('works under StrictMode (the queue survives the double mount)', async () => {
-    const { clock, zone, onUploaded } = setup({}, (ui) => <StrictMode>{ui}</StrictMode>);
+  it('works under StrictMode (the queue survives the double mount), dropped or picked', async () => {
+    const { clock, zone, input, onUploaded } = setup({}, (ui) => <StrictMode>{ui}</StrictMode>);
     drop(zone, [pdf('strict.pdf')]);
     await advance(clock, 2000);
     expect(status('strict.pdf')).toBe('Uploaded');
-    expect(onUploaded).toHaveBeenCalledTimes(1);
+    // The input's props are memoized: they must reach the queue that replaced the first mount's.
+    await userEvent.setup({ delay: null }).upload(input, pdf('picked.pdf'));
+    await advance(clock, 2000);
+    expect(status('picked.pdf')).toBe('Uploaded');
+    expect(onUploaded).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps the same <input> props while files upload, so React does not touch the input on progress renders', async () => {
+    const { clock, zone, input } = setup();
+    const changes: string[] = [];
+    new MutationObserver((records) => changes.push(...records.map((record) => String(record.attributeName)))).observe(input, {
+      attributes: true,
+    });
+    drop(zone, [pdf('large.pdf', 5000)]);
+    await advance(clock, 2500);
+    // Several progress renders happened.
+    expect(Number(within(row('large.pdf')).getByRole('progressbar').getAttribute('value'))).toBeGreaterThan(30);
+    expect(changes).toEqual([]);
   });
 
   it('applies new props to the queue: a narrowed accept refuses what it allowed before', async () => {
@@ -743,7 +760,7 @@ describe('<AttachmentUploader> malware scan (awaitScan)', () => {
     // Already attached: nothing to cancel, but the row can go.
     expect(within(row('report.pdf')).queryByRole('button', { name: 'Cancel report.pdf' })).not.toBeInTheDocument();
     expect(within(row('report.pdf')).getByRole('button', { name: 'Remove report.pdf' })).toBeInTheDocument();
-    expect(within(row('report.pdf')).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    expect(within(row('report.pdf')).getByRole('progressbar')).toHaveAttribute('value', '100');
 
     await advance(clock, 10_000);
     expect(status('report.pdf')).toBe('Uploaded and scanned');

@@ -44,6 +44,11 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
   // Depends only on the rules and the words, not on the uploads: not worked out again on every progress render.
   const limits = useMemo(() => describeLimits(rules, messages), [rules, messages]);
 
+  // The same element while the input's props stay the same: React re-applies an <input>'s type and name whenever
+  // it updates one, and each progress render would.
+  const inputProps = uploader.getInputProps();
+  const input = useMemo(() => <input {...inputProps} className="cau-input" />, [inputProps]);
+
   return (
     <div {...uploader.getRootProps()} className={classes.filter(Boolean).join(' ')}>
       <div className="cau-zone">
@@ -56,7 +61,7 @@ export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, Attachmen
         <p className="cau-limits" id={limitsId}>
           {limits}
         </p>
-        <input {...uploader.getInputProps()} className="cau-input" />
+        {input}
       </div>
       {items.length > 0 ? (
         <ul className="cau-list" aria-label={messages.fileList}>
@@ -102,7 +107,8 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
   // Empty files are refused before upload: their (NaN) percent is never shown.
   const percent = finished ? 100 : Math.min(100, Math.floor((item.bytesSent * 100) / item.sizeInBytes));
   // Bytes have moved (or are about to, on a retry): the bar shows how far; before that it is indeterminate. A native
-  // <progress>: no style attribute needed for its width, so nothing for a strict CSP to block.
+  // <progress>: no style attribute needed for its width, so nothing for a strict CSP to block; and browsers give
+  // assistive technology its value, min (0) and max themselves: only the words (aria-valuetext) are ours.
   const withPercent = /^(uploading|retrying|refreshing|completing|scanning|done)$/.test(status);
   // A scanning file is already attached: nothing to cancel, but it can be removed from the list.
   const buttons: Action[] =
@@ -126,9 +132,7 @@ const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, 
             className="cau-progress"
             max={100}
             aria-label={messages.progressLabel({ name })}
-            aria-valuemin={0}
-            aria-valuemax={100}
-            {...(withPercent && { value: percent, 'aria-valuenow': percent, 'aria-valuetext': messages.progressValue({ percent }) })}
+            {...(withPercent && { value: percent, 'aria-valuetext': messages.progressValue({ percent }) })}
           />
         )}
         {withPercent && !finished ? (

@@ -127,7 +127,10 @@ export interface UseAttachmentUploaderResult {
   openFilePicker(): void;
   /** Spread on the drop zone: drag and drop and paste. Your handlers run first. */
   getRootProps<P extends RootHandlers>(props?: P): Omit<P, keyof RootProps> & RootProps;
-  /** Spread on the `<input type="file">` (kept hidden: the button is the control). */
+  /**
+   * Spread on the `<input type="file">` (kept hidden: the button is the control). The same object until one of
+   * its values changes: an element memoized on it is not updated on progress renders.
+   */
   getInputProps(): InputProps;
   /** Spread on the `<button>` that opens the picker. */
   getButtonProps(): ButtonProps;
@@ -177,7 +180,6 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   // The elements the drag has entered and not left yet: entering a child fires enter(child) before leave(parent).
   const [dragTargets] = useState(() => new Set<EventTarget>());
   const setRoot = useCallback((node: HTMLElement | null) => void (rootNode.current = node), []);
-  const setInput = useCallback((node: HTMLInputElement | null) => void (inputNode.current = node), []);
 
   /**
    * Files from a person's gesture: ignored while disabled; only the first when `multiple` is false. Ten at a time,
@@ -193,6 +195,29 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     };
     add(multiple ? files : files.slice(0, 1));
   };
+
+  /**
+   * The same object until one of its values changes (what addGestureFiles reads included): a component that
+   * memoizes its <input> on it spares React re-applying the input's type and name on every progress render.
+   */
+  const inputProps = useMemo(
+    (): InputProps => ({
+      ref: (node) => void (inputNode.current = node),
+      type: 'file',
+      hidden: true,
+      tabIndex: -1,
+      accept: acceptValue,
+      multiple,
+      disabled,
+      onChange: ({ currentTarget: input }) => {
+        const files = Array.from(input.files ?? []);
+        // Cleared so that choosing the same file again is a change too.
+        input.value = '';
+        addGestureFiles(files);
+      },
+    }),
+    [acceptValue, multiple, disabled, messages, queue],
+  );
 
   useEffect(() => {
     if (!preventDropOnDocument) return undefined;
@@ -264,21 +289,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
       }
       return merged as Omit<P, keyof RootProps> & RootProps;
     },
-    getInputProps: () => ({
-      ref: setInput,
-      type: 'file',
-      hidden: true,
-      tabIndex: -1,
-      accept: acceptValue,
-      multiple,
-      disabled,
-      onChange: ({ currentTarget: input }) => {
-        const files = Array.from(input.files ?? []);
-        // Cleared so that choosing the same file again is a change too.
-        input.value = '';
-        addGestureFiles(files);
-      },
-    }),
+    getInputProps: () => inputProps,
     getButtonProps: () => ({ type: 'button', disabled, onClick: openFilePicker }),
   };
 }
