@@ -34,6 +34,7 @@ const FULL: Plan = {
     { bytes: GiB, rounds: 4 },
   ],
   heap: { bytes: GiB, rounds: 2 },
+  slowLink: { bytes: 32 * MiB, bytesPerSecond: 4 * MiB, rounds: 2 },
   rows: { files: 99, bytes: 256 * MiB, rounds: 2 },
   batch: { files: 100, bytes: MiB, rounds: 3 },
 };
@@ -47,6 +48,7 @@ const QUICK: Plan = {
     { bytes: 256 * MiB, rounds: 1 },
   ],
   heap: { bytes: 256 * MiB, rounds: 1 },
+  slowLink: { bytes: 8 * MiB, bytesPerSecond: 4 * MiB, rounds: 1 },
   rows: { files: 19, bytes: 64 * MiB, rounds: 1 },
   batch: { files: 20, bytes: MiB, rounds: 1 },
 };
@@ -255,6 +257,16 @@ async function runScenarios(env: Env, plan: Plan, data: BenchData): Promise<void
   for (let round = 0; round < plan.heap.rounds; round++) {
     for (const method of rotated(PAIR_METHODS, round)) data.heap.push(await single(env, method, plan.heap.bytes, round, true));
   }
+  const { bytes: slowBytes, bytesPerSecond, rounds: slowRounds } = plan.slowLink;
+  log(`slow link, ${formatBytes(slowBytes)} at ${formatBytes(bytesPerSecond)}/s: ${slowRounds} round(s)`);
+  env.emulator.setFaults(env.contactId, { put: { bandwidthBytesPerSecond: bytesPerSecond } });
+  try {
+    for (let round = 0; round < slowRounds; round++) {
+      for (const method of rotated(PAIR_METHODS, round)) data.slowLink.push(await single(env, method, slowBytes, round));
+    }
+  } finally {
+    env.emulator.setFaults(env.contactId, { put: { bandwidthBytesPerSecond: 0 } });
+  }
   log(`commits with ${plan.rows.files + 1} files in the list: ${plan.rows.rounds} round(s)`);
   for (let round = 0; round < plan.rows.rounds; round++) data.rows.push(await rows(env, plan.rows, round));
   log(`batch of ${plan.batch.files} × ${formatBytes(plan.batch.bytes)} at concurrency ${DEFAULT_CONCURRENCY}: ${plan.batch.rounds} round(s)`);
@@ -321,6 +333,7 @@ async function main(): Promise<void> {
       bundle,
       single: [],
       heap: [],
+      slowLink: [],
       rows: [],
       batch: [],
       durationMs: 0,
