@@ -337,9 +337,12 @@ export function renderReport(data: BenchData): { markdown: string } {
         'layout, paint and commit, then the compositor thread and raster; React\'s own part is under 1 ms, now that ' +
         'the hidden input is no longer updated), while raw XHR draws nothing. The frame is Chromium\'s fixed cost of ' +
         'any change: CSS containment or a layer of its own for the bar did not lower it (traced). At this machine\'s ' +
-        '~140 MiB/s a GiB takes ~7 s, ~25 commits; meeting 1.5 × means ≤ 1 visible update a second or no moving ' +
-        'bar. On a paced link (slow-link table) the ratio is of the same order: Chromium reports upload progress ' +
-        'less often there, and each report that changes the figures costs a frame',
+        '~140 MiB/s a GiB takes ~7 s, ~25 commits. One update a second is not enough either: with ' +
+        'progressIntervalMs 1000 (0.9 commits a second) the ratio was 2.6, because the status steps (checking, ' +
+        'starting, uploading, completing, done) cost a frame each and the pipeline\'s own script (Start and Complete, ' +
+        'the content check, progress events) ~20 ms; at this speed 1.5 × leaves room for no visible update at all. ' +
+        'On a paced link (slow-link table) the ratio is of the same order: Chromium reports upload progress less ' +
+        'often there, and each report that changes the figures costs a frame',
     },
     {
       figure: 'hand-over → first PUT byte, beyond Start (ours)',
