@@ -9,6 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { CONNECT_ALLOWED_TYPES } from '../src/core/allowed-types';
 import { contentDisposition, extensionOf } from './attachments';
 import type { AttachmentScanner, EmulatorContext } from './context';
+import {
+  CALL_FAULT_KEYS,
+  mergeUpdate,
+  parseCallFaults,
+  refuseUnknownKeys,
+  throwCompleteFault,
+  throwStartFault,
+  type CallFaults,
+  type Update,
+} from './call-faults';
+import { expectMethod } from './control';
 import { ApiError, parseJsonObject } from './http';
 import type { LocalS3 } from './s3';
 import type { EmulatorState } from './state';
@@ -112,6 +123,8 @@ const invalidRequest = (message: string) => new ApiError(400, 'InvalidRequestExc
 const invalidFile = (reason: InvalidFileReason, message: string) =>
   new ConnectReasonError(400, 'InvalidRequestException', message, { AttachedFileInvalidRequestExceptionReason: reason });
 const notFound = (message: string) => new ApiError(404, 'ResourceNotFoundException', message);
+/** Connect's model names a 500 InternalServiceException (the participant model: InternalServerException). */
+const INTERNAL_ERROR = 'InternalServiceException';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The operations
@@ -150,6 +163,22 @@ export interface AttachedFileSnapshot {
   status: AttachedFileStatus;
 }
 
+/** Calls per associated resource, injected failures included; calls refused before the resource is known are not. */
+export interface AttachedFileCalls {
+  startAttachedFileUpload: number;
+  completeAttachedFileUpload: number;
+  getAttachedFile: number;
+}
+
+const NO_CALLS: Readonly<AttachedFileCalls> = { startAttachedFileUpload: 0, completeAttachedFileUpload: 0, getAttachedFile: 0 };
+
+/** What the faults control routes answer: one associated resource's faults still to fire, and its calls. */
+export interface AttachedFileResourceSnapshot {
+  associatedResourceArn: string;
+  faults: CallFaults;
+  calls: AttachedFileCalls;
+}
+
 interface StartReply {
   FileArn: string;
   FileId: string;
@@ -181,6 +210,8 @@ export class AttachedFiles {
   private readonly defaults: AttachedFileLimits;
   private readonly files = new Map<string, AttachedFile>();
   private readonly limitOverrides = new Map<string, Partial<AttachedFileLimits>>();
+  private readonly faults = new Map<string, CallFaults>();
+  private readonly calls = new Map<string, AttachedFileCalls>();
   /** Start replies per ClientToken (pending ones too, so an overlapping retry gets the same file). */
   private readonly replies = new Map<string, { fingerprint: string; reply: Promise<StartReply> }>();
 
@@ -257,10 +288,30 @@ export class AttachedFiles {
     return this.limitsOf(associatedResourceArn);
   }
 
+  /** Changes the faults of one associated resource (a key given replaces that fault, `null` removes it). */
+  setFaults(associatedResourceArn: string, update: Update<CallFaults>): AttachedFileResourceSnapshot {
+    this.faults.set(associatedResourceArn, mergeUpdate(this.faults.get(associatedResourceArn) ?? {}, update));
+    return this.resourceSnapshot(associatedResourceArn);
+  }
+
+  clearFaults(associatedResourceArn: string): AttachedFileResourceSnapshot {
+    this.faults.delete(associatedResourceArn);
+    return this.resourceSnapshot(associatedResourceArn);
+  }
+
+  resourceSnapshot(associatedResourceArn: string): AttachedFileResourceSnapshot {
+    return {
+      associatedResourceArn,
+      faults: structuredClone(this.faults.get(associatedResourceArn) ?? {}),
+      calls: { ...(this.calls.get(associatedResourceArn) ?? NO_CALLS) },
+    };
+  }
+
   /**
    * `/_emulator/attached-files/...` (not AWS): `POST .../cases` → a fresh case ARN; `POST .../limits`
-   * `{associatedResourceArn, fileCountQuota?, totalFileSizeBytes?}`; `GET .../{fileId}`; `POST .../{fileId}/status`
-   * `{status}`.
+   * `{associatedResourceArn, fileCountQuota?, totalFileSizeBytes?}`; `POST .../faults` `{associatedResourceArn,
+   * throttleStart?, failStart?, failComplete?}` and `DELETE .../faults` `{associatedResourceArn}`; `GET .../{fileId}`;
+   * `POST .../{fileId}/status` `{status}`.
    */
   handleControl(method: string, path: string, body: Record<string, unknown>): unknown {
     const rest = path.slice('/_emulator/attached-files'.length);
@@ -277,6 +328,15 @@ export class AttachedFiles {
       const update = { fileCountQuota: limit('fileCountQuota'), totalFileSizeBytes: limit('totalFileSizeBytes') };
       v.done();
       return { associatedResourceArn: arn, ...this.setLimits(arn, update) };
+    }
+    if (rest === '/faults') {
+      expectMethod(method, 'POST', 'DELETE');
+      refuseUnknownKeys(body, method === 'POST' ? ['associatedResourceArn', ...CALL_FAULT_KEYS] : ['associatedResourceArn']);
+      const v = new RequestValidator();
+      const arn = v.string('associatedResourceArn', body['associatedResourceArn'], { required: true, min: 1, max: 1024 });
+      const update = method === 'POST' ? parseCallFaults(v, body) : undefined;
+      v.done();
+      return update === undefined ? this.clearFaults(arn) : this.setFaults(arn, update);
     }
     const match = /^\/([^/]+)(\/status)?$/.exec(rest);
     if (match === null) throw new ApiError(404, 'UnknownOperationException', `No emulator control endpoint at ${path}.`);
@@ -325,6 +385,9 @@ export class AttachedFiles {
       const bad = Object.keys(tags).find((key) => !TAG_KEY.test(key));
       if (bad !== undefined) throw invalidRequest(`Tag key ${JSON.stringify(bad)} does not satisfy the pattern ^(?!aws:)[a-zA-Z+-=._:/]+$.`);
     }
+
+    this.callsOf(arn).startAttachedFileUpload++;
+    throwStartFault(this.faultsOf(arn), INTERNAL_ERROR);
 
     const request = {
       arn,
@@ -424,7 +487,10 @@ export class AttachedFiles {
   }
 
   private async complete(instanceId: string, fileId: string, query: URLSearchParams): Promise<Record<string, never>> {
-    const file = this.findFile(instanceId, fileId, query);
+    const arn = this.resourceOf(instanceId, fileId, query);
+    this.callsOf(arn).completeAttachedFileUpload++;
+    throwCompleteFault(this.faultsOf(arn), INTERNAL_ERROR);
+    const file = this.fileOf(fileId, arn);
     // A repeat (or a call overlapping the first) gets the first call's outcome, without a second scan.
     file.completed ??= this.completeFile(file).catch((error: unknown) => {
       file.completed = undefined;
@@ -456,7 +522,9 @@ export class AttachedFiles {
     const v = new RequestValidator('InvalidRequestException');
     const expiresIn = v.integer('urlExpiryInSeconds', queryInteger(query, 'urlExpiryInSeconds'), { min: 5, max: 300 });
     v.done();
-    const file = this.findFile(instanceId, fileId, query);
+    const arn = this.resourceOf(instanceId, fileId, query);
+    this.callsOf(arn).getAttachedFile++;
+    const file = this.fileOf(fileId, arn);
     const reply: Record<string, unknown> = {
       FileArn: file.fileArn,
       FileId: file.fileId,
@@ -479,14 +547,14 @@ export class AttachedFiles {
   }
 
   private async delete(instanceId: string, fileId: string, query: URLSearchParams): Promise<Record<string, never>> {
-    const file = this.findFile(instanceId, fileId, query);
+    const file = this.fileOf(fileId, this.resourceOf(instanceId, fileId, query));
     this.files.delete(file.fileId);
     await this.ctx.s3.deleteObject(file.objectKey);
     return {};
   }
 
-  /** The file named by the path, if it belongs to this instance and to the associated resource in the query. */
-  private findFile(instanceId: string, fileId: string, query: URLSearchParams): AttachedFile {
+  /** Checks the path and query of a call on one file; answers the associated resource ARN. */
+  private resourceOf(instanceId: string, fileId: string, query: URLSearchParams): string {
     const v = new RequestValidator('InvalidRequestException');
     v.string('InstanceId', instanceId, { required: true, min: 1, max: 100 });
     v.string('FileId', fileId, { required: true, min: 1, max: 256 });
@@ -494,11 +562,30 @@ export class AttachedFiles {
     v.done();
     this.checkInstance(instanceId);
     this.checkResourceArn(arn);
+    return arn;
+  }
+
+  /** The file, if it belongs to the associated resource. */
+  private fileOf(fileId: string, arn: string): AttachedFile {
     const file = this.files.get(fileId);
     if (file === undefined || file.associatedResourceArn !== arn) {
       throw notFound(`File ${fileId} was not found for this associated resource.`);
     }
     return file;
+  }
+
+  /** Not stored when there are none: a fault taken from the fresh object changes nothing. */
+  private faultsOf(arn: string): CallFaults {
+    return this.faults.get(arn) ?? {};
+  }
+
+  private callsOf(arn: string): AttachedFileCalls {
+    let calls = this.calls.get(arn);
+    if (calls === undefined) {
+      calls = { ...NO_CALLS };
+      this.calls.set(arn, calls);
+    }
+    return calls;
   }
 
   private checkInstance(instanceId: string): void {
@@ -561,10 +648,4 @@ function queryInteger(query: URLSearchParams, name: string): number | undefined 
 
 function unknownOperation(method: string, path: string): ApiError {
   return new ApiError(404, 'UnknownOperationException', `No operation is served at ${method} ${path}.`);
-}
-
-function expectMethod(method: string, allowed: string): void {
-  if (method !== allowed) {
-    throw new ApiError(405, 'MethodNotAllowedException', `Use ${allowed} here.`, { Allow: allowed });
-  }
 }

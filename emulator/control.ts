@@ -2,10 +2,10 @@ import { ApiError, validationError } from './http';
 import { openChat } from './connect';
 import type { EmulatorContext } from './context';
 import type { PutFaults, PutFaultStats } from './faults';
+import { CALL_FAULT_KEYS, mergeUpdate, parseCallFaults, refuseUnknownKeys } from './call-faults';
 import {
   CHAT_ATTACHMENT_STATUSES,
   MALFORMED_START_REPLY_KINDS,
-  type ApiFault,
   type ApiFaults,
   type CallCounts,
   type ChatAttachmentStatus,
@@ -75,12 +75,7 @@ export function applyFaults(ctx: EmulatorContext, contact: Contact, update: Faul
       throw validationError(`Invalid PUT faults: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const faults: Record<string, unknown> = { ...contact.faults };
-  for (const [key, value] of Object.entries(api)) {
-    if (value === null) delete faults[key];
-    else if (value !== undefined) faults[key] = structuredClone(value);
-  }
-  contact.faults = faults as ApiFaults;
+  contact.faults = mergeUpdate(contact.faults, api);
   if (expireConnectionTokens === true) ctx.state.expireConnectionTokens(contact);
 }
 
@@ -91,48 +86,16 @@ export function clearFaults(ctx: EmulatorContext, contact: Contact): void {
 
 /** Parses the JSON body of `POST /_emulator/contacts/{id}/faults`, refusing anything malformed with a 400. */
 export function parseFaultsUpdate(body: Record<string, unknown>): FaultsUpdate {
+  refuseUnknownKeys(body, [...CALL_FAULT_KEYS, 'malformedStart', 'urlExpirySeconds', 'attachmentQuota', 'put', 'expireConnectionTokens']);
   const v = new RequestValidator();
-  const update: FaultsUpdate = {};
-  const count = (path: string, value: Record<string, unknown>) => v.integer(`${path}.count`, value['count'], { required: true, min: 0 });
-  const seconds = (path: string, value: unknown) => v.integer(path, value, { min: 0, max: 3600 });
-  const apiFault = (path: string, value: Record<string, unknown>): ApiFault => {
-    const fault: ApiFault = { count: count(path, value) };
-    const status = v.integer(`${path}.status`, value['status'], { min: 400, max: 599 });
-    const errorType = v.string(`${path}.errorType`, value['errorType'], { min: 1, max: 100 });
-    const message = v.string(`${path}.message`, value['message'], { max: 1000 });
-    const retryAfterSeconds = seconds(`${path}.retryAfterSeconds`, value['retryAfterSeconds']);
-    if (status !== undefined) fault.status = status;
-    if (errorType !== undefined) fault.errorType = errorType;
-    if (message !== undefined) fault.message = message;
-    if (retryAfterSeconds !== undefined) fault.retryAfterSeconds = retryAfterSeconds;
-    return fault;
-  };
-
-  const known = new Set(['throttleStart', 'failStart', 'failComplete', 'malformedStart', 'urlExpirySeconds', 'attachmentQuota', 'put', 'expireConnectionTokens']);
-  const unknown = Object.keys(body).filter((key) => !known.has(key));
-  if (unknown.length > 0) throw validationError(`Unknown fault(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}.`);
-
-  if (body['throttleStart'] === null) update.throttleStart = null;
-  else {
-    const value = v.object('throttleStart', body['throttleStart']);
-    if (value !== undefined) {
-      const retryAfterSeconds = seconds('throttleStart.retryAfterSeconds', value['retryAfterSeconds']);
-      update.throttleStart = { count: count('throttleStart', value), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
-    }
-  }
-  for (const key of ['failStart', 'failComplete'] as const) {
-    if (body[key] === null) update[key] = null;
-    else {
-      const value = v.object(key, body[key]);
-      if (value !== undefined) update[key] = apiFault(key, value);
-    }
-  }
+  const update: FaultsUpdate = parseCallFaults(v, body);
   if (body['malformedStart'] === null) update.malformedStart = null;
   else {
     const value = v.object('malformedStart', body['malformedStart']);
     if (value !== undefined) {
       const kind = v.string('malformedStart.kind', value['kind'], { required: true, oneOf: MALFORMED_START_REPLY_KINDS });
-      update.malformedStart = { count: count('malformedStart', value), kind: kind as (typeof MALFORMED_START_REPLY_KINDS)[number] };
+      const count = v.integer('malformedStart.count', value['count'], { required: true, min: 0 });
+      update.malformedStart = { count, kind: kind as (typeof MALFORMED_START_REPLY_KINDS)[number] };
     }
   }
   if (body['urlExpirySeconds'] === null) update.urlExpirySeconds = null;
@@ -219,7 +182,7 @@ export function handleControl(ctx: EmulatorContext, method: string, path: string
   return snapshot(ctx, contact);
 }
 
-function expectMethod(method: string, ...allowed: string[]): void {
+export function expectMethod(method: string, ...allowed: string[]): void {
   if (!allowed.includes(method)) {
     throw new ApiError(405, 'MethodNotAllowedException', `Use ${allowed.join(' or ')} here.`, { Allow: allowed.join(', ') });
   }

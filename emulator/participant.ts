@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, accessDenied, validationError } from './http';
 import { contentDisposition, unsupportedTypeReason } from './attachments';
 import { RawReply, type EmulatorContext } from './context';
-import { MISMATCH, type ApiFault, type Attachment, type Contact, type TokenKind, type TranscriptEntry } from './state';
+import { throwCompleteFault, throwStartFault } from './call-faults';
+import { MISMATCH, type Attachment, type Contact, type TokenKind, type TranscriptEntry } from './state';
 import { RequestValidator } from './validation';
 
 /** One Participant Service operation: the bearer header and the parsed JSON body in, the reply body out. */
@@ -26,6 +27,9 @@ const DEFAULT_TRANSCRIPT_PAGE = 10;
 /** GetAttachment's default URL lifetime when the caller does not ask for one. */
 const DEFAULT_DOWNLOAD_EXPIRY_SECONDS = 300;
 
+/** The participant model's name for a 500 (Connect's own API says InternalServiceException). */
+const INTERNAL_ERROR = 'InternalServerException';
+
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
 /** The X-Amz-Bearer header is a required request member: 1..1000 characters. */
@@ -44,11 +48,6 @@ function authenticate(ctx: EmulatorContext, token: string, kind: TokenKind): Con
   }[found.reason];
   const name = kind === 'participant' ? 'ParticipantToken' : 'ConnectionToken';
   throw accessDenied(`You do not have sufficient access to perform this action: the ${name} ${why}.`);
-}
-
-function injected(fault: Partial<ApiFault>, fallback: { status: number; errorType: string; message: string }): ApiError {
-  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-  return new ApiError(fault.status ?? fallback.status, fault.errorType ?? fallback.errorType, fault.message ?? fallback.message, headers);
 }
 
 export const createParticipantConnection: ParticipantHandler = async (ctx, bearer, body) => {
@@ -74,14 +73,7 @@ export const startAttachmentUpload: ParticipantHandler = async (ctx, bearer, bod
   v.done();
   const contact = authenticate(ctx, token, 'connection');
   contact.calls.startAttachmentUpload++;
-  const throttle = contact.takeFault('throttleStart');
-  if (throttle !== undefined) {
-    throw injected(throttle, { status: 429, errorType: 'ThrottlingException', message: 'Rate exceeded.' });
-  }
-  const failure = contact.takeFault('failStart');
-  if (failure !== undefined) {
-    throw injected(failure, { status: 500, errorType: 'InternalServerException', message: 'Injected failure.' });
-  }
+  throwStartFault(contact.faults, INTERNAL_ERROR);
 
   const fingerprint = JSON.stringify([name, size, contentType]);
   const stored = contact.storedReply('start', clientToken, fingerprint);
@@ -179,10 +171,7 @@ export const completeAttachmentUpload: ParticipantHandler = async (ctx, bearer, 
   const attachmentId = ids[0] ?? '';
   const contact = authenticate(ctx, token, 'connection');
   contact.calls.completeAttachmentUpload++;
-  const failure = contact.takeFault('failComplete');
-  if (failure !== undefined) {
-    throw injected(failure, { status: 500, errorType: 'InternalServerException', message: 'Injected failure.' });
-  }
+  throwCompleteFault(contact.faults, INTERNAL_ERROR);
   const stored = contact.storedReply('complete', clientToken, attachmentId);
   if (stored === MISMATCH) throw validationError('This ClientToken was already used for a request with other parameters.');
   if (stored !== undefined) return stored;

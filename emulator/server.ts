@@ -12,6 +12,7 @@ import {
   chatAttachmentScanner,
   isAttachedFilePath,
   type AttachedFileLimits,
+  type AttachedFileResourceSnapshot,
   type AttachedFileSnapshot,
   type AttachedFileStatus,
 } from './attached-files';
@@ -32,6 +33,7 @@ import {
 import { PARTICIPANT_ROUTES } from './participant';
 import { startLocalS3, type LocalS3 } from './s3';
 import { verifySigV4, type DevCredentials } from './sigv4';
+import type { CallFaults, Update } from './call-faults';
 import { EmulatorState, type ChatAttachmentStatus, type FaultsUpdate } from './state';
 
 /** The emulator's documented dev credentials for SigV4-signed Connect calls. Not secret, not AWS's. */
@@ -113,6 +115,15 @@ export interface Emulator {
   setAttachedFileStatus(fileId: string, status: AttachedFileStatus): void;
   /** Overrides the limits of one associated resource (`null` restores the default); returns the effective ones. */
   setAttachedFileLimits(associatedResourceArn: string, limits: { [K in keyof AttachedFileLimits]?: number | null }): AttachedFileLimits;
+  /**
+   * Programmatic `POST /_emulator/attached-files/faults`: `throttleStart`, `failStart`, `failComplete` of one
+   * associated resource, as in `setFaults` (`null` removes one). Returns the resource's faults and calls.
+   */
+  setAttachedFileFaults(associatedResourceArn: string, faults: Update<CallFaults>): AttachedFileResourceSnapshot;
+  /** Removes every fault of the associated resource. */
+  clearAttachedFileFaults(associatedResourceArn: string): void;
+  /** The associated resource's faults still to fire and its calls (injected failures included). */
+  attachedFileResourceState(associatedResourceArn: string): AttachedFileResourceSnapshot;
   close(): Promise<void>;
 }
 
@@ -201,6 +212,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       attachedFiles.setStatus(fileId, status);
     },
     setAttachedFileLimits: (associatedResourceArn, limits) => attachedFiles.setLimits(associatedResourceArn, limits),
+    setAttachedFileFaults: (associatedResourceArn, faults) => attachedFiles.setFaults(associatedResourceArn, faults),
+    clearAttachedFileFaults: (associatedResourceArn) => {
+      attachedFiles.clearFaults(associatedResourceArn);
+    },
+    attachedFileResourceState: (associatedResourceArn) => attachedFiles.resourceSnapshot(associatedResourceArn),
     close: async () => {
       attachedFiles.close();
       chatScanner.close();

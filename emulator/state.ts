@@ -1,5 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { takeFault, type CallFaults, type Update } from './call-faults';
 import type { PutFaults } from './faults';
+
+export type { ApiFault, CallFaults } from './call-faults';
 
 /** Attachment status as chat transcripts report it; a later malware-scan simulation sets the other two. */
 export type ChatAttachmentStatus = 'APPROVED' | 'REJECTED' | 'IN_PROGRESS';
@@ -19,18 +22,6 @@ export interface Attachment {
   completing: boolean;
 }
 
-/** One failure to inject into the next `count` calls of an operation. */
-export interface ApiFault {
-  count: number;
-  /** HTTP status; default 500. */
-  status?: number;
-  /** `x-amzn-ErrorType`; default InternalServerException. */
-  errorType?: string;
-  message?: string;
-  /** Adds a `Retry-After` header. */
-  retryAfterSeconds?: number;
-}
-
 export type MalformedStartReplyKind = 'not-json' | 'missing-upload-metadata' | 'bad-url-expiry' | 'forbidden-headers';
 export const MALFORMED_START_REPLY_KINDS: readonly MalformedStartReplyKind[] = [
   'not-json',
@@ -40,11 +31,7 @@ export const MALFORMED_START_REPLY_KINDS: readonly MalformedStartReplyKind[] = [
 ];
 
 /** Faults and overrides of one contact; the API ones live here, the PUT ones in the S3 layer's registry. */
-export interface ApiFaults {
-  /** Answer the next N StartAttachmentUpload calls with 429 ThrottlingException. */
-  throttleStart?: { count: number; retryAfterSeconds?: number };
-  failStart?: ApiFault;
-  failComplete?: ApiFault;
+export interface ApiFaults extends CallFaults {
   /** Garble the next N successful StartAttachmentUpload replies (the attachment is still created). */
   malformedStart?: { count: number; kind: MalformedStartReplyKind };
   /** Lifetime of presigned URLs handed out for this contact, overriding the emulator's default. */
@@ -57,7 +44,7 @@ export interface ApiFaults {
  * What `setFaults` and `POST /_emulator/contacts/{id}/faults` take: each key given replaces that fault, `null`
  * removes it; `put` is merged into the S3 layer's PUT faults; `expireConnectionTokens` acts once, at once.
  */
-export type FaultsUpdate = { [K in keyof ApiFaults]?: ApiFaults[K] | null } & {
+export type FaultsUpdate = Update<ApiFaults> & {
   put?: Partial<PutFaults>;
   expireConnectionTokens?: boolean;
 };
@@ -127,12 +114,7 @@ export class Contact {
 
   /** Consumes one occurrence of a counted fault; returns it when it fired. */
   takeFault<K extends 'throttleStart' | 'failStart' | 'failComplete' | 'malformedStart'>(key: K): ApiFaults[K] {
-    const fault = this.faults[key];
-    if (fault === undefined || fault.count <= 0) return undefined;
-    const remaining = fault.count - 1;
-    if (remaining <= 0) delete this.faults[key];
-    else this.faults[key] = { ...fault, count: remaining };
-    return fault;
+    return takeFault(this.faults, key);
   }
 }
 

@@ -62,9 +62,12 @@ export function participantClient(emulator: Emulator, maxAttempts = 1): ConnectP
   });
 }
 
-/** A Connect client signing with the emulator's dev credentials (or the ones given, to test refusals). */
-export function connectClient(emulator: Emulator, credentials = emulator.credentials): ConnectClient {
-  return new ConnectClient({ endpoint: emulator.connectEndpoint, region: emulator.region, credentials, maxAttempts: 1 });
+/**
+ * A Connect client signing with the emulator's dev credentials (or the ones given, to test refusals).
+ * `maxAttempts: 1` unless a test wants the SDK's own retries.
+ */
+export function connectClient(emulator: Emulator, credentials = emulator.credentials, maxAttempts = 1): ConnectClient {
+  return new ConnectClient({ endpoint: emulator.connectEndpoint, region: emulator.region, credentials, maxAttempts });
 }
 
 /**
