@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { SAMPLES, demoUrl, giveFiles, sample, sha256, watch } from './support';
+import { SAMPLES, demoUrl, giveFiles, sample, setAttachedFileFaults, sha256, watch } from './support';
 
 /**
  * The demo's agent view: files attached to a case through `createAttachedFileClient` in backend mode (the demo
@@ -123,4 +123,16 @@ test('switching views keeps the chat and the case, and the backend signs only fo
   const missing = await post('demo-api/attached-files', get(arn));
   expect(missing.status).toBe(404);
   expect(missing.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
+  // Throttled, with the wait Connect asked for: the page's client honours Retry-After only if it gets it. Three
+  // times, as the backend's own AWS SDK client tries a throttled call three times before it gives up.
+  await setAttachedFileFaults(arn, { throttleStart: { count: 3, retryAfterSeconds: 2 } });
+  const start = {
+    operation: 'StartAttachedFileUpload',
+    input: { AssociatedResourceArn: arn, ClientToken: 'e2e-throttled', FileName: 'a.txt', FileSizeInBytes: 1, FileUseCaseType: 'ATTACHMENT' },
+  };
+  const throttled = await post('demo-api/attached-files', start);
+  expect(throttled.status).toBe(429);
+  expect(throttled.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+  expect(throttled.headers.get('retry-after')).toBe('2');
+  expect((await post('demo-api/attached-files', start)).status).toBe(200);
 });

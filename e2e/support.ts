@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type JSHandle, type Locator, type Page } from '@playwright/test';
 import type { ContactSnapshot } from '../emulator/control';
+import type { CallFaults, Update } from '../emulator/call-faults';
 import type { FaultsUpdate } from '../emulator/state';
 import type { DemoConfig, StartChatReply } from '../src/demo/config';
 
@@ -207,6 +208,18 @@ let configPromise: Promise<DemoConfig> | undefined;
 function demoConfig(): Promise<DemoConfig> {
   configPromise ??= fetch(new URL('demo-api/config', demoUrl())).then((response) => response.json() as Promise<DemoConfig>);
   return configPromise;
+}
+
+/** The emulator's faults of one associated resource (`POST /_emulator/attached-files/faults`), for the agent view. */
+export async function setAttachedFileFaults(associatedResourceArn: string, faults: Update<CallFaults>): Promise<void> {
+  const { controlEndpoint } = await demoConfig();
+  if (!controlEndpoint) throw new Error('The demo runs without the emulator: no control endpoint.');
+  const response = await fetch(`${controlEndpoint}/attached-files/faults`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ associatedResourceArn, ...faults }),
+  });
+  expect(response.status).toBe(200);
 }
 
 /** Opens the demo, starts a chat (its own emulator contact), waits until the page is connected. */

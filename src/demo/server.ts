@@ -287,7 +287,7 @@ function newCase(res: ServerResponse, ctx: RequestContext): void {
 /**
  * The host backend of `createAttachedFileClient({ backend })` (README, "Agent side"): signs and forwards one
  * `{operation, input}`, pinned to this instance and to a case this server created, and passes Connect's error
- * (status, `x-amzn-ErrorType`, `Message`, `Reason`) through so the page gets the same error codes as in SDK mode.
+ * (status, `x-amzn-ErrorType`, `Message`, `Reason`, `Retry-After`) through so the page gets the same errors as in SDK mode.
  */
 async function forwardAttachedFile(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, log: (line: string) => void): Promise<void> {
   const refuse = (status: number, errorType: string, message: string) =>
@@ -320,7 +320,9 @@ async function forwardAttachedFile(req: IncomingMessage, res: ServerResponse, ct
       return refuse(502, 'ServiceUnavailableException', `${request.operation} did not reach Connect.`);
     }
     const message = typeof facts['message'] === 'string' ? facts['message'] : name;
-    return sendJson(res, status, { Message: message, ...(facts['Reason'] !== undefined && { Reason: facts['Reason'] }) }, { 'x-amzn-ErrorType': name });
+    const response = isRecord(facts['$response']) && isRecord(facts['$response']['headers']) ? facts['$response']['headers'] : {};
+    const retryAfter: Record<string, string> = typeof response['retry-after'] === 'string' ? { 'Retry-After': response['retry-after'] } : {};
+    return sendJson(res, status, { Message: message, ...(facts['Reason'] !== undefined && { Reason: facts['Reason'] }) }, { 'x-amzn-ErrorType': name, ...retryAfter });
   }
 }
 

@@ -7,6 +7,8 @@ import { connectClient, sha256 } from '../../emulator/test-support';
 import { createAttachedFileClient, waitForScan, type AttachedFileClient, type AttachedFileClientCommonOptions } from '../../src/attached-files';
 import { UploadError } from '../../src/core/errors';
 import { putFile } from '../../src/core/put';
+import { uploadAttachment, type UploadEvent } from '../../src/core/upload';
+import { sourceFile, TEST_POLICY } from '../integration/support';
 import { startBackend, startCanned, type TestServer } from './support';
 
 const EICAR = readFileSync(new URL('../fixtures/samples/hostile/eicar.txt', import.meta.url));
@@ -15,9 +17,25 @@ const SESSION = 'agent-session-1';
 let emulator: Emulator;
 let backend: TestServer;
 
+/** Every command the tests' ConnectClients sent to the emulator, in order (their SDK retries are off). */
+const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
+
+/** `connectClient(emulator)` that writes down what it sends, so a test can see the ClientToken of each try. */
+function recordingConnectClient(): ConnectClient {
+  const connect = connectClient(emulator);
+  connect.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push({ command: context.commandName ?? '', input: { ...args.input } });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordSent' },
+  );
+  return connect;
+}
+
 beforeAll(async () => {
   emulator = await startEmulator();
-  backend = await startBackend(connectClient(emulator), { instanceId: emulator.instanceId, session: SESSION });
+  backend = await startBackend(recordingConnectClient(), { instanceId: emulator.instanceId, session: SESSION });
 });
 afterAll(async () => {
   await backend?.close();
@@ -26,7 +44,7 @@ afterAll(async () => {
 
 /** The two ways a host calls Connect: its own configured ConnectClient, or its backend. */
 const MODES = {
-  sdk: (options: AttachedFileClientCommonOptions) => createAttachedFileClient({ ...options, connect: connectClient(emulator) }),
+  sdk: (options: AttachedFileClientCommonOptions) => createAttachedFileClient({ ...options, connect: recordingConnectClient() }),
   backend: (options: AttachedFileClientCommonOptions) =>
     createAttachedFileClient({ ...options, backend: { url: backend.url, headers: () => ({ 'x-agent-session': SESSION }) } }),
 };
@@ -117,6 +135,43 @@ describe.each(Object.entries(MODES))('createAttachedFileClient through %s agains
       code: 'validation',
       message: expect.stringContaining('has not been uploaded'),
     });
+  });
+
+  it('uploads through a throttled Start (retried with the same ClientToken) and a failed Complete: the file ends COMPLETED', async () => {
+    const arn = emulator.newCaseArn();
+    const client = create(common(arn));
+    emulator.setAttachedFileFaults(arn, { throttleStart: { count: 1, retryAfterSeconds: 1 }, failComplete: { count: 1 } });
+    const source = sourceFile('statement.pdf', 60_000);
+    const events: UploadEvent[] = [];
+
+    const uploaded = await uploadAttachment(source.file, { client, retryPolicy: TEST_POLICY, onEvent: (event) => events.push(event) });
+
+    const phases = events.flatMap((e) => (e.type === 'phase' ? [`${e.phase}${e.error ? `:${e.error.code}` : ''}`] : []));
+    expect(phases).toEqual(['checking', 'starting', 'retrying:throttled', 'starting', 'uploading', 'completing', 'retrying:server', 'completing']);
+    // In backend mode too: the README's recipe (support.ts) passes Retry-After on.
+    const throttled = events.find((e) => e.type === 'phase' && e.error?.code === 'throttled');
+    expect(throttled).toMatchObject({ error: { details: { status: 429, serverCode: 'ThrottlingException', retryAfterSeconds: 1 } } });
+
+    const calls = (command: string) => sent.filter((c) => c.command === command && c.input['AssociatedResourceArn'] === arn);
+    const starts = calls('StartAttachedFileUploadCommand');
+    expect(starts).toHaveLength(2);
+    expect(starts[0]?.input['ClientToken']).toEqual(expect.any(String));
+    expect(starts[1]?.input['ClientToken']).toBe(starts[0]?.input['ClientToken']);
+    expect(calls('CompleteAttachedFileUploadCommand').map((c) => c.input['FileId'])).toEqual([uploaded.attachmentId, uploaded.attachmentId]);
+
+    expect(emulator.attachedFileResourceState(arn)).toEqual({
+      associatedResourceArn: arn,
+      faults: {},
+      calls: { startAttachedFileUpload: 2, completeAttachedFileUpload: 2, getAttachedFile: 0 },
+    });
+    expect(emulator.attachedFileState(uploaded.attachmentId)).toMatchObject({
+      fileName: 'statement.pdf',
+      sizeInBytes: source.bytes.length,
+      state: 'COMPLETED',
+      status: 'APPROVED',
+    });
+    const stored = await emulator.s3.readObject(`attached-files/${emulator.instanceId}/${uploaded.attachmentId}`);
+    expect(stored === undefined ? undefined : sha256(stored)).toBe(source.sha256);
   });
 
   it('reports a cancelled call as cancelled', async () => {

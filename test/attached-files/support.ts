@@ -76,7 +76,7 @@ function send(connect: ConnectClient, operation: unknown, input: Input): Promise
 /**
  * Forwards `{operation, input}` with the backend's own ConnectClient. It pins the instance and answers 403 to a
  * request without the agent's session header (where a real host checks its session and the agent's access to
- * the case); errors go back with their status, name and `Reason`.
+ * the case); errors go back with their status, name, `Reason` and `Retry-After`.
  */
 export function startBackend(connect: ConnectClient, options: { instanceId: string; session: string }): Promise<TestServer> {
   return serve(async (req, res, body) => {
@@ -95,8 +95,9 @@ export function startBackend(connect: ConnectClient, options: { instanceId: stri
       const { $metadata: _, ...output } = (await sent) as { $metadata?: unknown };
       json(res, 200, output);
     } catch (error) {
-      const e = error as { name: string; message: string; Reason?: unknown; $metadata?: { httpStatusCode?: number } };
-      json(res, e.$metadata?.httpStatusCode ?? 500, { Message: e.message, Reason: e.Reason }, { 'x-amzn-ErrorType': e.name });
+      const e = error as { name: string; message: string; Reason?: unknown; $metadata?: { httpStatusCode?: number }; $response?: { headers: Record<string, string> } };
+      const retryAfter = e.$response?.headers['retry-after'];
+      json(res, e.$metadata?.httpStatusCode ?? 500, { Message: e.message, Reason: e.Reason }, { 'x-amzn-ErrorType': e.name, ...(retryAfter && { 'Retry-After': retryAfter }) });
     }
   });
 }
