@@ -336,7 +336,9 @@ export function renderReport(data: BenchData): { markdown: string } {
         'each commit that changes the row (≤ 4 a second) costs the renderer a frame, ~4 ms here (main thread style, ' +
         'layout, paint and commit, then the compositor thread and raster; React\'s own part is under 1 ms, now that ' +
         'the hidden input is no longer updated), while raw XHR draws nothing. The frame is Chromium\'s fixed cost of ' +
-        'any change: CSS containment or a layer of its own for the bar did not lower it (traced). At this machine\'s ' +
+        'any change: CSS containment or a layer of its own for the bar did not lower it (traced), nor did a ' +
+        'transform-scaled <div> in place of the <progress> (A/B, three runs each: 3.17, 3.66, 3.97 against 3.69, ' +
+        '4.12, 3.42). At this machine\'s ' +
         '~140 MiB/s a GiB takes ~7 s, ~25 commits. One update a second is not enough either: with ' +
         'progressIntervalMs 1000 (0.9 commits a second) the ratio was 2.6, because the status steps (checking, ' +
         'starting, uploading, completing, done) cost a frame each and the pipeline\'s own script (Start and Complete, ' +
@@ -380,9 +382,11 @@ export function renderReport(data: BenchData): { markdown: string } {
       fix:
         'a busy main thread delays every response the page handles (per-file Start, PUT and Complete times in the ' +
         'batch table). Per file the page reads the size and the head (synchronous calls to the browser, ~1 ms ' +
-        'together, profiled), and axios and react-query add ~0.5 ms a request; a drop now reaches the queue ten files ' +
-        'a task, so hand-over → first PUT is ~35 ms instead of ~80 (the sizes of all 100 files were read first). ' +
-        'The paired ratio swings by ±0.1 between identical runs here',
+        'together, profiled; reading the head from file.stream() instead costs 2–3 times the main thread), and ' +
+        'axios and react-query add ~0.5 ms a request; a drop now reaches the queue ten files a task, so hand-over → ' +
+        'first PUT is ~35 ms instead of ~80 (the sizes of all 100 files were read first). Handing a file\'s slot on ' +
+        'while its Complete runs did not help (1.13 against 1.10, Complete itself slowed from 12 to 24 ms): on two ' +
+        'cores the CPU, not the round trips, is the limit. The paired ratio swings by ±0.1 between identical runs here',
     },
     {
       figure: 'min+gzip, peers excluded (size-limit)',
