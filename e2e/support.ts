@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type JSHandle, type Locator, type Page } from '@playwright/test';
 import type { ContactSnapshot } from '../emulator/control';
-import type { CallFaults, Update } from '../emulator/call-faults';
+import type { AttachedFileFaultsUpdate } from '../emulator/attached-files';
 import type { FaultsUpdate } from '../emulator/state';
 import type { DemoConfig, StartChatReply } from '../src/demo/config';
 
@@ -211,7 +211,7 @@ function demoConfig(): Promise<DemoConfig> {
 }
 
 /** The emulator's faults of one associated resource (`POST /_emulator/attached-files/faults`), for the agent view. */
-export async function setAttachedFileFaults(associatedResourceArn: string, faults: Update<CallFaults>): Promise<void> {
+export async function setAttachedFileFaults(associatedResourceArn: string, faults: AttachedFileFaultsUpdate): Promise<void> {
   const { controlEndpoint } = await demoConfig();
   if (!controlEndpoint) throw new Error('The demo runs without the emulator: no control endpoint.');
   const response = await fetch(`${controlEndpoint}/attached-files/faults`, {

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-connectparticipant';
 import { describe, expect, it } from 'vitest';
 import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
+import { attachedFileObjectKey, attachedFileScope } from './attached-files';
 import { attachToChat, connectClient, putObject, rawCall, sha256, sharedEmulator } from './test-support';
 
 const EICAR_FILE = readFileSync(new URL('../test/fixtures/samples/hostile/eicar.txt', import.meta.url));
@@ -126,9 +127,13 @@ describe('the attached-file flow with the official @aws-sdk/client-connect', () 
     expect(download.status).toBe(200);
     expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(file));
 
+    // Stored under the resource's scope (PUT faults are set per resource); Delete removes the object.
+    const key = attachedFileObjectKey(arn, reply.FileId ?? '');
+    expect(key).toBe(`attached-files/${attachedFileScope(arn)}/${reply.FileId}`);
+    expect(await env.emulator.s3.readObject(key)).toEqual(file);
     await env.connect.send(new DeleteAttachedFileCommand(fileRef(arn, reply.FileId)));
     await expect(get(arn, reply.FileId)).rejects.toBeInstanceOf(ResourceNotFoundException);
-    expect(await env.emulator.s3.readObject(`attached-files/${env.emulator.instanceId}/${reply.FileId}`)).toBeUndefined();
+    expect(await env.emulator.s3.readObject(key)).toBeUndefined();
   });
 
   it('fills CreatedBy with the caller identity and accepts an email contact ARN', async () => {

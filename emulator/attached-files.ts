@@ -5,7 +5,7 @@
  * go through: a moment of PROCESSING / IN_PROGRESS, then APPROVED, or REJECTED for an object holding the EICAR
  * antivirus test string.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CONNECT_ALLOWED_TYPES } from '../src/core/allowed-types';
 import { contentDisposition, extensionOf } from './attachments';
 import type { AttachmentScanner, EmulatorContext } from './context';
@@ -19,7 +19,8 @@ import {
   type CallFaults,
   type Update,
 } from './call-faults';
-import { expectMethod } from './control';
+import { expectMethod, parsePutFaults, updatePutFaults } from './control';
+import type { PutFaults, PutFaultStats } from './faults';
 import { ApiError, parseJsonObject } from './http';
 import type { LocalS3 } from './s3';
 import type { EmulatorState } from './state';
@@ -44,6 +45,20 @@ export const DEFAULT_ATTACHED_FILE_LIMITS: AttachedFileLimits = { fileCountQuota
 
 /** The Cases domain every case ARN of the emulator lives in. */
 export const EMULATOR_CASES_DOMAIN_ID = '00000000-0000-4000-a000-0000000ca5e5';
+
+/**
+ * The S3 scope (second key segment, see `faults.ts`) of one associated resource's objects, so PUT faults can break
+ * one case's uploads alone. A hash, because ARNs hold `/` and `:` and their last segment is unique only within
+ * one domain or instance; `res-` (never the start of a UUID, as chat contact ids are) keeps it apart from them.
+ */
+export function attachedFileScope(associatedResourceArn: string): string {
+  return `res-${createHash('sha256').update(associatedResourceArn).digest('hex').slice(0, 32)}`;
+}
+
+/** Where an attached file's bytes are stored: `attached-files/<scope>/<fileId>`. */
+export function attachedFileObjectKey(associatedResourceArn: string, fileId: string): string {
+  return `attached-files/${attachedFileScope(associatedResourceArn)}/${fileId}`;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The simulated malware scan
@@ -177,7 +192,13 @@ export interface AttachedFileResourceSnapshot {
   associatedResourceArn: string;
   faults: CallFaults;
   calls: AttachedFileCalls;
+  /** The PUT faults still to fire on the resource's uploads, and what its PUTs met (as a contact's). */
+  putFaults: PutFaults;
+  putStats: PutFaultStats;
 }
+
+/** What `setAttachedFileFaults` takes: call faults as for a contact (`null` removes one); `put` is merged into the PUT faults. */
+export type AttachedFileFaultsUpdate = Update<CallFaults> & { put?: Partial<PutFaults> };
 
 interface StartReply {
   FileArn: string;
@@ -288,29 +309,39 @@ export class AttachedFiles {
     return this.limitsOf(associatedResourceArn);
   }
 
-  /** Changes the faults of one associated resource (a key given replaces that fault, `null` removes it). */
-  setFaults(associatedResourceArn: string, update: Update<CallFaults>): AttachedFileResourceSnapshot {
-    this.faults.set(associatedResourceArn, mergeUpdate(this.faults.get(associatedResourceArn) ?? {}, update));
+  /**
+   * Changes the faults of one associated resource (a key given replaces that fault, `null` removes it). The PUT
+   * faults go first: invalid ones throw before anything else changed.
+   */
+  setFaults(associatedResourceArn: string, update: AttachedFileFaultsUpdate): AttachedFileResourceSnapshot {
+    const { put, ...calls } = update;
+    if (put !== undefined) updatePutFaults(this.ctx.s3.faults, attachedFileScope(associatedResourceArn), put);
+    this.faults.set(associatedResourceArn, mergeUpdate(this.faults.get(associatedResourceArn) ?? {}, calls));
     return this.resourceSnapshot(associatedResourceArn);
   }
 
+  /** Removes the resource's call and PUT faults, and its PUT statistics (as for a contact). */
   clearFaults(associatedResourceArn: string): AttachedFileResourceSnapshot {
     this.faults.delete(associatedResourceArn);
+    this.ctx.s3.faults.clear(attachedFileScope(associatedResourceArn));
     return this.resourceSnapshot(associatedResourceArn);
   }
 
   resourceSnapshot(associatedResourceArn: string): AttachedFileResourceSnapshot {
+    const scope = attachedFileScope(associatedResourceArn);
     return {
       associatedResourceArn,
       faults: structuredClone(this.faults.get(associatedResourceArn) ?? {}),
       calls: { ...(this.calls.get(associatedResourceArn) ?? NO_CALLS) },
+      putFaults: this.ctx.s3.faults.get(scope),
+      putStats: this.ctx.s3.faults.stats(scope),
     };
   }
 
   /**
    * `/_emulator/attached-files/...` (not AWS): `POST .../cases` → a fresh case ARN; `POST .../limits`
    * `{associatedResourceArn, fileCountQuota?, totalFileSizeBytes?}`; `POST .../faults` `{associatedResourceArn,
-   * throttleStart?, failStart?, failComplete?}` and `DELETE .../faults` `{associatedResourceArn}`; `GET .../{fileId}`;
+   * throttleStart?, failStart?, failComplete?, put?}` and `DELETE .../faults` `{associatedResourceArn}`; `GET .../{fileId}`;
    * `POST .../{fileId}/status` `{status}`.
    */
   handleControl(method: string, path: string, body: Record<string, unknown>): unknown {
@@ -331,10 +362,12 @@ export class AttachedFiles {
     }
     if (rest === '/faults') {
       expectMethod(method, 'POST', 'DELETE');
-      refuseUnknownKeys(body, method === 'POST' ? ['associatedResourceArn', ...CALL_FAULT_KEYS] : ['associatedResourceArn']);
+      refuseUnknownKeys(body, method === 'POST' ? ['associatedResourceArn', ...CALL_FAULT_KEYS, 'put'] : ['associatedResourceArn']);
       const v = new RequestValidator();
       const arn = v.string('associatedResourceArn', body['associatedResourceArn'], { required: true, min: 1, max: 1024 });
-      const update = method === 'POST' ? parseCallFaults(v, body) : undefined;
+      const update: AttachedFileFaultsUpdate | undefined = method === 'POST' ? parseCallFaults(v, body) : undefined;
+      const put = v.object('put', body['put']);
+      if (update !== undefined && put !== undefined) update.put = parsePutFaults(v, put);
       v.done();
       return update === undefined ? this.clearFaults(arn) : this.setFaults(arn, update);
     }
@@ -453,7 +486,7 @@ export class AttachedFiles {
       createdBy: request.createdBy ?? { AWSIdentityArn: `arn:aws:iam::${config.accountId}:user/${config.credentials.accessKeyId}` },
       tags: request.tags,
       creationTime: iso(Date.now()),
-      objectKey: `attached-files/${config.instanceId}/${fileId}`,
+      objectKey: attachedFileObjectKey(request.arn, fileId),
       status: 'PROCESSING',
       done: false,
     };

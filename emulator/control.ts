@@ -1,7 +1,7 @@
 import { ApiError, validationError } from './http';
 import { openChat } from './connect';
 import type { EmulatorContext } from './context';
-import type { PutFaults, PutFaultStats } from './faults';
+import type { PutFaultRegistry, PutFaults, PutFaultStats } from './faults';
 import { CALL_FAULT_KEYS, mergeUpdate, parseCallFaults, refuseUnknownKeys } from './call-faults';
 import {
   CHAT_ATTACHMENT_STATUSES,
@@ -68,15 +68,21 @@ export function snapshot(ctx: EmulatorContext, contact: Contact): ContactSnapsho
 /** Applies a faults update to a contact (the API part here, the PUT part in the S3 layer's registry). */
 export function applyFaults(ctx: EmulatorContext, contact: Contact, update: FaultsUpdate): void {
   const { put, expireConnectionTokens, ...api } = update;
-  if (put !== undefined) {
-    try {
-      ctx.s3.faults.update(contact.contactId, put);
-    } catch (error) {
-      throw validationError(`Invalid PUT faults: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  if (put !== undefined) updatePutFaults(ctx.s3.faults, contact.contactId, put);
   contact.faults = mergeUpdate(contact.faults, api);
   if (expireConnectionTokens === true) ctx.state.expireConnectionTokens(contact);
+}
+
+/**
+ * Merges `put` into the PUT faults of an S3 scope (a contact id, or an attached-file resource's scope), turning the
+ * registry's RangeError into a 400 so code and the control endpoint refuse the same faults the same way.
+ */
+export function updatePutFaults(registry: PutFaultRegistry, scope: string, put: Partial<PutFaults>): void {
+  try {
+    registry.update(scope, put);
+  } catch (error) {
+    throw validationError(`Invalid PUT faults: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export function clearFaults(ctx: EmulatorContext, contact: Contact): void {
@@ -116,8 +122,8 @@ export function parseFaultsUpdate(body: Record<string, unknown>): FaultsUpdate {
   return update;
 }
 
-/** `null` clears one PUT fault (the registry takes an explicit `undefined` for that). */
-function parsePutFaults(v: RequestValidator, put: Record<string, unknown>): Partial<PutFaults> {
+/** The `put` member of a faults body; `null` clears one PUT fault (the registry takes an explicit `undefined` for that). */
+export function parsePutFaults(v: RequestValidator, put: Record<string, unknown>): Partial<PutFaults> {
   const result: Partial<PutFaults> = {};
   const counted = (key: 'resetNext' | 'stallNext') => {
     if (put[key] === null) return undefined;

@@ -1,6 +1,7 @@
 /**
  * Per-scope faults for PUTs to the local S3 (a scope is the second segment of the object key, e.g. the contact id
- * in `chat/<contactId>/<attachmentId>`), so each test or demo session breaks only its own uploads.
+ * in `chat/<contactId>/<attachmentId>`, or an associated resource's `res-<hash>` in `attached-files/…`), so each test
+ * or demo session breaks only its own uploads.
  */
 
 export interface PutFaults {

@@ -11,6 +11,7 @@ import {
   MalwareScanner,
   chatAttachmentScanner,
   isAttachedFilePath,
+  type AttachedFileFaultsUpdate,
   type AttachedFileLimits,
   type AttachedFileResourceSnapshot,
   type AttachedFileSnapshot,
@@ -33,7 +34,6 @@ import {
 import { PARTICIPANT_ROUTES } from './participant';
 import { startLocalS3, type LocalS3 } from './s3';
 import { verifySigV4, type DevCredentials } from './sigv4';
-import type { CallFaults, Update } from './call-faults';
 import { EmulatorState, type ChatAttachmentStatus, type FaultsUpdate } from './state';
 
 /** The emulator's documented dev credentials for SigV4-signed Connect calls. Not secret, not AWS's. */
@@ -116,13 +116,13 @@ export interface Emulator {
   /** Overrides the limits of one associated resource (`null` restores the default); returns the effective ones. */
   setAttachedFileLimits(associatedResourceArn: string, limits: { [K in keyof AttachedFileLimits]?: number | null }): AttachedFileLimits;
   /**
-   * Programmatic `POST /_emulator/attached-files/faults`: `throttleStart`, `failStart`, `failComplete` of one
-   * associated resource, as in `setFaults` (`null` removes one). Returns the resource's faults and calls.
+   * Programmatic `POST /_emulator/attached-files/faults`: `throttleStart`, `failStart`, `failComplete` and `put`
+   * of one associated resource, as in `setFaults` (`null` removes one). Returns the resource's state.
    */
-  setAttachedFileFaults(associatedResourceArn: string, faults: Update<CallFaults>): AttachedFileResourceSnapshot;
-  /** Removes every fault of the associated resource. */
+  setAttachedFileFaults(associatedResourceArn: string, faults: AttachedFileFaultsUpdate): AttachedFileResourceSnapshot;
+  /** Removes every fault (PUT faults included) of the associated resource. */
   clearAttachedFileFaults(associatedResourceArn: string): void;
-  /** The associated resource's faults still to fire and its calls (injected failures included). */
+  /** The associated resource's faults still to fire, its calls (injected failures included) and PUT statistics. */
   attachedFileResourceState(associatedResourceArn: string): AttachedFileResourceSnapshot;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachedFileObjectKey, type AttachedFileFaultsUpdate, type AttachedFileResourceSnapshot } from '../../emulator/attached-files';
 import { startEmulator, type Emulator } from '../../emulator/server';
 import { connectClient, sha256 } from '../../emulator/test-support';
 import { createAttachedFileClient, waitForScan, type AttachedFileClient, type AttachedFileClientCommonOptions } from '../../src/attached-files';
@@ -66,6 +67,42 @@ async function failure(promise: Promise<unknown>): Promise<UploadError> {
   );
   if (!(error instanceof UploadError)) throw new Error(`expected an UploadError, got ${String(error)}`);
   return error;
+}
+
+/**
+ * One file through uploadAttachment (the library's retry policy) on a fresh case whose emulator faults are set
+ * first. `phases` are the phases it went through, a retry's with the error code (`retrying:throttled`).
+ */
+async function uploadThroughFaults(
+  create: (options: AttachedFileClientCommonOptions) => AttachedFileClient,
+  faults: AttachedFileFaultsUpdate,
+  name: string,
+  size: number,
+) {
+  const arn = emulator.newCaseArn();
+  const client = create(common(arn));
+  emulator.setAttachedFileFaults(arn, faults);
+  const source = sourceFile(name, size);
+  const events: UploadEvent[] = [];
+  const uploaded = await uploadAttachment(source.file, { client, retryPolicy: TEST_POLICY, onEvent: (event) => events.push(event) });
+  const phases = events.flatMap((e) => (e.type === 'phase' ? [`${e.phase}${e.error ? `:${e.error.code}` : ''}`] : []));
+  return { arn, source, uploaded, events, phases };
+}
+
+/**
+ * Every fault of the case fired, with these calls and PUTs; the file ended COMPLETED and APPROVED, and S3 holds
+ * exactly the source's bytes under the case's key.
+ */
+async function expectCompleted(
+  arn: string,
+  fileId: string,
+  source: { bytes: Uint8Array; sha256: string },
+  expected: Pick<AttachedFileResourceSnapshot, 'calls' | 'putStats'>,
+): Promise<void> {
+  expect(emulator.attachedFileResourceState(arn)).toEqual({ associatedResourceArn: arn, faults: {}, putFaults: {}, ...expected });
+  expect(emulator.attachedFileState(fileId)).toMatchObject({ sizeInBytes: source.bytes.length, state: 'COMPLETED', status: 'APPROVED' });
+  const stored = await emulator.s3.readObject(attachedFileObjectKey(arn, fileId));
+  expect(stored === undefined ? undefined : sha256(stored)).toBe(source.sha256);
 }
 
 describe.each(Object.entries(MODES))('createAttachedFileClient through %s against the emulator', (_mode, create) => {
@@ -138,15 +175,9 @@ describe.each(Object.entries(MODES))('createAttachedFileClient through %s agains
   });
 
   it('uploads through a throttled Start (retried with the same ClientToken) and a failed Complete: the file ends COMPLETED', async () => {
-    const arn = emulator.newCaseArn();
-    const client = create(common(arn));
-    emulator.setAttachedFileFaults(arn, { throttleStart: { count: 1, retryAfterSeconds: 1 }, failComplete: { count: 1 } });
-    const source = sourceFile('statement.pdf', 60_000);
-    const events: UploadEvent[] = [];
+    const faults = { throttleStart: { count: 1, retryAfterSeconds: 1 }, failComplete: { count: 1 } };
+    const { arn, source, uploaded, events, phases } = await uploadThroughFaults(create, faults, 'statement.pdf', 60_000);
 
-    const uploaded = await uploadAttachment(source.file, { client, retryPolicy: TEST_POLICY, onEvent: (event) => events.push(event) });
-
-    const phases = events.flatMap((e) => (e.type === 'phase' ? [`${e.phase}${e.error ? `:${e.error.code}` : ''}`] : []));
     expect(phases).toEqual(['checking', 'starting', 'retrying:throttled', 'starting', 'uploading', 'completing', 'retrying:server', 'completing']);
     // In backend mode too: the README's recipe (support.ts) passes Retry-After on.
     const throttled = events.find((e) => e.type === 'phase' && e.error?.code === 'throttled');
@@ -159,19 +190,27 @@ describe.each(Object.entries(MODES))('createAttachedFileClient through %s agains
     expect(starts[1]?.input['ClientToken']).toBe(starts[0]?.input['ClientToken']);
     expect(calls('CompleteAttachedFileUploadCommand').map((c) => c.input['FileId'])).toEqual([uploaded.attachmentId, uploaded.attachmentId]);
 
-    expect(emulator.attachedFileResourceState(arn)).toEqual({
-      associatedResourceArn: arn,
-      faults: {},
+    expect(emulator.attachedFileState(uploaded.attachmentId)).toMatchObject({ fileName: 'statement.pdf' });
+    await expectCompleted(arn, uploaded.attachmentId, source, {
       calls: { startAttachedFileUpload: 2, completeAttachedFileUpload: 2, getAttachedFile: 0 },
+      putStats: { puts: 1, failed: 0, resets: 0, stalls: 0, succeeded: 1 },
     });
-    expect(emulator.attachedFileState(uploaded.attachmentId)).toMatchObject({
-      fileName: 'statement.pdf',
-      sizeInBytes: source.bytes.length,
-      state: 'COMPLETED',
-      status: 'APPROVED',
+  });
+
+  it('uploads through a PUT that fails with 503 and one reset mid-body, retried on the same URL: the file ends COMPLETED', async () => {
+    // Node's http stack sees the reset itself (no silent browser retry): one is enough. The failure fires first.
+    const faults = { put: { failNext: { count: 1, status: 503 }, resetNext: { count: 1, afterBytes: 65_536 } } };
+    const { arn, source, uploaded, events, phases } = await uploadThroughFaults(create, faults, 'scan.png', 300_000);
+
+    // S3's 503 SlowDown (the code the emulator gives a 503 by default) is a throttle to the library.
+    expect(phases).toEqual(['checking', 'starting', 'uploading', 'retrying:throttled', 'uploading', 'retrying:network', 'uploading', 'completing']);
+    const slowedDown = events.find((e) => e.type === 'phase' && e.error?.code === 'throttled');
+    expect(slowedDown).toMatchObject({ error: { details: { status: 503, serverCode: 'SlowDown' } } });
+    // The same URL all along: one Start, one Complete; three PUTs.
+    await expectCompleted(arn, uploaded.attachmentId, source, {
+      calls: { startAttachedFileUpload: 1, completeAttachedFileUpload: 1, getAttachedFile: 0 },
+      putStats: { puts: 3, failed: 1, resets: 1, stalls: 0, succeeded: 1 },
     });
-    const stored = await emulator.s3.readObject(`attached-files/${emulator.instanceId}/${uploaded.attachmentId}`);
-    expect(stored === undefined ? undefined : sha256(stored)).toBe(source.sha256);
   });
 
   it('reports a cancelled call as cancelled', async () => {
