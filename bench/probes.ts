@@ -1,7 +1,7 @@
 /**
  * What the runner reads around each upload: CPU time of Chromium's processes (per thread, from
  * /proc/<pid>/task/<tid>/schedstat, in nanoseconds: far finer than the 10 ms ticks of /proc/<pid>/stat or CDP's
- * SystemInfo cpuTime), the page's main-thread task time (CDP Performance), and its JS heap (CDP Runtime).
+ * SystemInfo cpuTime) and the page's main-thread task time (CDP Performance). The page's JS memory: e2e/measure.ts.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import type { CDPSession } from 'playwright';
@@ -72,13 +72,4 @@ export function cpuDelta(before: CpuTimes, after: CpuTimes): CpuTimes {
     pageStyleMs: after.pageStyleMs - before.pageStyleMs,
     nodeMs: after.nodeMs - before.nodeMs,
   };
-}
-
-export async function usedHeapBytes(pageSession: CDPSession, collectFirst: boolean): Promise<number> {
-  if (collectFirst) {
-    // Twice: the first pass can leave objects that only die once their finalizers ran.
-    await pageSession.send('HeapProfiler.collectGarbage');
-    await pageSession.send('HeapProfiler.collectGarbage');
-  }
-  return (await pageSession.send('Runtime.getHeapUsage')).usedSize;
 }

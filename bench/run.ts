@@ -4,16 +4,17 @@
  * the methods (the first method rotates each round), medians with min–max. Prints a table and writes
  * bench/RESULTS.md (a --quick run writes only with --out). See RESULTS.md for what each figure means.
  */
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { chromiumLaunchOptions } from '../e2e/chromium';
+import { liveJsBytes, sparseMp4 } from '../e2e/measure';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { buildPage, servePage, type PageServer } from './page-server';
-import { cpuDelta, cpuTimes, usedHeapBytes, type CpuTimes } from './probes';
+import { cpuDelta, cpuTimes, type CpuTimes } from './probes';
 import { REFERENCE_INPUT, UPLOADER_INPUT, type Method, type RunResult, type RunSpec } from './protocol';
 import { collectEnvironment, renderReport, type BatchRun, type BenchData, type Plan, type RowsRun, type SingleRun } from './report';
 import { measureBundle } from './size';
@@ -72,19 +73,6 @@ function rotated(methods: readonly Method[], round: number): Method[] {
   return [...methods.slice(shift), ...methods.slice(0, shift)];
 }
 
-/** A sparse file whose first bytes make it an MP4 (ftyp box): no disk space, nothing for the page to read. */
-async function sparseMp4(path: string, bytes: number): Promise<string> {
-  const handle = await open(path, 'w');
-  try {
-    const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 28]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2mp41')]);
-    await handle.write(ftyp, 0, ftyp.length, 0);
-    await handle.truncate(bytes);
-  } finally {
-    await handle.close();
-  }
-  return path;
-}
-
 const made = new Set<string>();
 async function fileOf(env: Env, bytes: number, name = `upload-${formatBytes(bytes).replace(' ', '')}.mp4`): Promise<string> {
   const path = join(env.fileDir, name);
@@ -119,7 +107,7 @@ interface Measured {
 async function measure(env: Env, spec: RunSpec, paths: readonly string[], totalBytes: number, sampleHeap = false): Promise<Measured> {
   const { page, pageSession, browserSession } = env;
   await page.evaluate((run) => window.__bench?.prepare(run), spec);
-  const heapBeforeBytes = await usedHeapBytes(pageSession, true);
+  const heapBeforeBytes = await liveJsBytes(pageSession, true);
   const cpuBefore = await cpuTimes(browserSession, pageSession);
   const finished = timeout(
     page.evaluate(() => {
@@ -141,12 +129,12 @@ async function measure(env: Env, spec: RunSpec, paths: readonly string[], totalB
     heapPeakLiveBytes = heapBeforeBytes;
     while (!done) {
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      if (!done) heapPeakLiveBytes = Math.max(heapPeakLiveBytes, await usedHeapBytes(pageSession, true));
+      if (!done) heapPeakLiveBytes = Math.max(heapPeakLiveBytes, await liveJsBytes(pageSession, true));
     }
   }
   const result = await finished;
   const cpu = cpuDelta(cpuBefore, await cpuTimes(browserSession, pageSession));
-  const heapAfterBytes = await usedHeapBytes(pageSession, true);
+  const heapAfterBytes = await liveJsBytes(pageSession, true);
   // The emulator's S3 writes every object to disk: delete them as we go.
   // One at a time: s3rver's file store prunes emptied directories, and parallel deletes race on them.
   for (const id of result.attachmentIds) await env.emulator.s3.deleteObject(`chat/${env.contactId}/${id}`);
