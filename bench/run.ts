@@ -265,6 +265,8 @@ async function runScenarios(env: Env, plan: Plan, data: BenchData): Promise<void
 }
 
 async function main(): Promise<void> {
+  // As in the demo server: the AWS SDK's notice about Node 22 would sit in the middle of the figures.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
