@@ -331,6 +331,20 @@ describe('configuration', () => {
     expect(target.attachmentId).toBe('att-1');
   });
 
+  it('sets no upload progress listener on its calls: in a browser it only makes each request costlier', async () => {
+    const instance = axios.create();
+    const listeners: unknown[] = [];
+    instance.interceptors.request.use((config) => {
+      listeners.push(config.onUploadProgress);
+      return config;
+    });
+    answer(START, () => HttpResponse.json(GOOD_START_REPLY));
+    answer(COMPLETE, () => HttpResponse.json({}));
+    await client({ axios: instance }).startUpload(START_REQUEST);
+    await client({ axios: instance }).completeUpload({ attachmentId: 'att-1', clientToken: 'ct-2' });
+    expect(listeners).toEqual([undefined, undefined]);
+  });
+
   it.each([
     [{ connectionToken: '', endpoint: ENDPOINT }, /connectionToken/],
     [{ connectionToken: TOKEN }, /region/],

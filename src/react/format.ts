@@ -13,12 +13,12 @@ let sizeFormat: Intl.NumberFormat | undefined;
 export function formatSize(bytes: number, exact?: boolean): string {
   let value = bytes;
   let unit = 0;
-  while (!exact && value >= 1024 && unit < SIZE_UNITS.length - 1) {
+  while (!exact && value >= 1024 && SIZE_UNITS[unit + 1]) {
     value /= 1024;
     unit++;
   }
   const number = (sizeFormat ??= new Intl.NumberFormat('en', { maximumFractionDigits: 1 })).format(value);
-  return exact ? `${number} bytes` : `${number} ${SIZE_UNITS[unit]}`;
+  return `${number} ${exact ? 'bytes' : SIZE_UNITS[unit]}`;
 }
 
 // C0, DEL and C1 controls, and the bidirectional overrides/isolates that can make "evil‮fdp.exe" read as a PDF.
