@@ -338,8 +338,8 @@ export function renderReport(data: BenchData): { markdown: string } {
         'the hidden input is no longer updated), while raw XHR draws nothing. The frame is Chromium\'s fixed cost of ' +
         'any change: CSS containment or a layer of its own for the bar did not lower it (traced), nor did a ' +
         'transform-scaled <div> in place of the <progress> (A/B, three runs each: 3.17, 3.66, 3.97 against 3.69, ' +
-        '4.12, 3.42). At this machine\'s ' +
-        '~140 MiB/s a GiB takes ~7 s, ~25 commits. One update a second is not enough either: with ' +
+        '4.12, 3.42). At this machine\'s 110–210 MiB/s (throughput table) a GiB takes 5–9 s, 20–35 commits. ' +
+        'One update a second is not enough either: with ' +
         'progressIntervalMs 1000 (0.9 commits a second) the ratio was 2.6, because the status steps (checking, ' +
         'starting, uploading, completing, done) cost a frame each and the pipeline\'s own script (Start and Complete, ' +
         'the content check, progress events) ~20 ms; at this speed 1.5 × leaves room for no visible update at all. ' +
@@ -384,10 +384,12 @@ export function renderReport(data: BenchData): { markdown: string } {
       ceiling: true,
       fix:
         'a busy main thread delays every response the page handles (per-file Start, PUT and Complete times in the ' +
-        'batch table). Per file the page reads the size and the head (synchronous calls to the browser, ~1 ms ' +
-        'together, profiled; reading the head from file.stream() instead costs 2–3 times the main thread), and ' +
-        'axios and react-query add ~0.5 ms a request; a drop now reaches the queue ten files a task, so hand-over → ' +
-        'first PUT is ~35 ms instead of ~80 (the sizes of all 100 files were read first). Handing a file\'s slot on ' +
+        'batch table). CPU profile of a batch (Chromium 156): the head reads cost ~105 ms in `slice` (a synchronous ' +
+        'call to the browser for a picked file) and ~70 ms in `arrayBuffer`; reading the head from file.stream() ' +
+        'instead costs 2–3 times the main thread. Start and Complete no longer carry an upload listener, which made ' +
+        'each XHR send costlier (native `send` 431 → 367 ms a batch; A/B ratio 1.26 and 1.26 before, 1.22 and 1.13 ' +
+        'after); axios and react-query add ~0.3 ms a request. A drop reaches the queue ten files a task, so ' +
+        'hand-over → first PUT is 35–50 ms instead of ~80 (the sizes of all 100 files were read first). Handing a file\'s slot on ' +
         'while its Complete runs did not help (1.13 against 1.10, Complete itself slowed from 12 to 24 ms): on two ' +
         'cores the CPU, not the round trips, is the limit. The paired ratio swings by ±0.1 between identical runs here',
     },
