@@ -359,7 +359,7 @@ export function renderReport(data: BenchData): { markdown: string } {
         'straight from the mutation cache. Traced (performance marks, 30 runs of 1 MiB, medians): hand-over → Start ' +
         'sent 1.2 ms (the file\'s size, a synchronous call to the browser that the raw XHR reference pays too; ' +
         'react-query; axios); the head read begins ~5 ms after Start went out (behind the new row\'s first render, ' +
-        'and `slice` of a picked file is itself a synchronous call to the browser, ~1 ms here) and takes ~6 ms while ' +
+        'and `slice` itself is synchronous, 0.3–1.3 ms here) and takes ~6 ms while ' +
         'the emulator answers Start on the same two cores, so it ends ~1 ms after the Start reply; then axios takes ' +
         '~0.6 ms from the PUT request to `send()`. Against a real Start round trip (tens of ms) the read is off the ' +
         'critical path; locally it decides the figure, as the run-to-run spread shows',
@@ -384,16 +384,17 @@ export function renderReport(data: BenchData): { markdown: string } {
       ceiling: true,
       fix:
         'a busy main thread delays every response the page handles (per-file Start, PUT and Complete times in the ' +
-        'batch table). CPU profile of a batch (Chromium 156): the head reads cost ~105 ms in `slice` (a synchronous ' +
-        'call to the browser for a picked file) and ~70 ms in `arrayBuffer`; reading the head from file.stream() ' +
+        'batch table). CPU profile of a batch (Chromium 156): the head reads cost ~105 ms in `slice` (synchronous, ' +
+        'for a plain Blob as much as for a picked file) and ~70 ms in `arrayBuffer`; reading the head from file.stream() ' +
         'instead costs 2–3 times the main thread. Start and Complete no longer carry an upload listener, which made ' +
         'each XHR send costlier (native `send` 431 → 367 ms a batch; A/B ratio 1.26 and 1.26 before, 1.22 and 1.13 ' +
         'after); axios and react-query add ~0.3 ms a request. Drawing the list is ~130 ms of the extra (trace: ' +
         'layout 47, paint 29, then pre-paint, commit, style); `content-visibility: auto` on the rows cut layout and ' +
-        'style from 74 to 25 ms a batch, but it would cost 31 B over the size ratchet. A drop reaches the queue ten files a task, so ' +
-        'hand-over → first PUT is 35–50 ms instead of ~80 (the sizes of all 100 files were read first). Handing a file\'s slot on ' +
-        'while its Complete runs did not help (1.13 against 1.10, Complete itself slowed from 12 to 24 ms): on two ' +
-        'cores the CPU, not the round trips, is the limit. The paired ratio swings by ±0.1 between identical runs here',
+        'style from 74 to 25 ms a batch, but it would cost 31 B over the size ratchet. A drop reaches the queue ' +
+        'ten files a task, so hand-over → first PUT is 35–50 ms instead of ~80 (the sizes of all 100 files were ' +
+        'read first). Handing a file\'s slot on while its Complete runs did not help (1.13 against 1.10, Complete ' +
+        'itself slowed from 12 to 24 ms): on two cores the CPU, not the round trips, is the limit. The paired ratio ' +
+        'swings by ±0.1 between identical runs here',
     },
     {
       figure: 'min+gzip, peers excluded (size-limit)',
