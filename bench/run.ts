@@ -107,7 +107,7 @@ interface Measured {
 async function measure(env: Env, spec: RunSpec, paths: readonly string[], totalBytes: number, sampleHeap = false): Promise<Measured> {
   const { page, pageSession, browserSession } = env;
   await page.evaluate((run) => window.__bench?.prepare(run), spec);
-  const heapBeforeBytes = await liveJsBytes(pageSession, true);
+  const heapBeforeBytes = await liveJsBytes(pageSession);
   const cpuBefore = await cpuTimes(browserSession, pageSession);
   const finished = timeout(
     page.evaluate(() => {
@@ -129,12 +129,12 @@ async function measure(env: Env, spec: RunSpec, paths: readonly string[], totalB
     heapPeakLiveBytes = heapBeforeBytes;
     while (!done) {
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      if (!done) heapPeakLiveBytes = Math.max(heapPeakLiveBytes, await liveJsBytes(pageSession, true));
+      if (!done) heapPeakLiveBytes = Math.max(heapPeakLiveBytes, await liveJsBytes(pageSession));
     }
   }
   const result = await finished;
   const cpu = cpuDelta(cpuBefore, await cpuTimes(browserSession, pageSession));
-  const heapAfterBytes = await liveJsBytes(pageSession, true);
+  const heapAfterBytes = await liveJsBytes(pageSession);
   // The emulator's S3 writes every object to disk: delete them as we go.
   // One at a time: s3rver's file store prunes emptied directories, and parallel deletes race on them.
   for (const id of result.attachmentIds) await env.emulator.s3.deleteObject(`chat/${env.contactId}/${id}`);

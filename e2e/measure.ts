@@ -19,15 +19,13 @@ export async function sparseMp4(path: string, bytes: number): Promise<string> {
 }
 
 /**
- * The page's JS memory: V8's heap plus the backing stores of its ArrayBuffers. The heap alone (DevTools' "JS heap")
- * would not show a file read into memory: its bytes live in a backing store, outside it.
+ * The page's live JS memory: V8's heap plus the backing stores of its ArrayBuffers, after a full GC. The heap
+ * alone (DevTools' "JS heap") would not show a file read into memory: its bytes live in a backing store, outside it.
  */
-export async function liveJsBytes(pageSession: CDPSession, collectFirst: boolean): Promise<number> {
-  if (collectFirst) {
-    // Twice: the first pass can leave objects that only die once their finalizers ran.
-    await pageSession.send('HeapProfiler.collectGarbage');
-    await pageSession.send('HeapProfiler.collectGarbage');
-  }
+export async function liveJsBytes(pageSession: CDPSession): Promise<number> {
+  // A full GC first, twice: the first pass can leave objects that only die once their finalizers ran.
+  await pageSession.send('HeapProfiler.collectGarbage');
+  await pageSession.send('HeapProfiler.collectGarbage');
   const { usedSize, backingStorageSize } = await pageSession.send('Runtime.getHeapUsage');
   return usedSize + backingStorageSize;
 }

@@ -27,7 +27,7 @@ test('a 16 MiB file picked from disk uploads with under 1 MiB of JS memory growt
     await expect(chat.row('warm-up.mp4')).toHaveClass(/cau-item--done/);
     await chat.faults({ put: { bandwidthBytesPerSecond: BYTES_PER_SECOND } });
     const cdp = await page.context().newCDPSession(page);
-    const before = await liveJsBytes(cdp, true);
+    const before = await liveJsBytes(cdp);
 
     const path = await sparseMp4(join(dir, 'clip.mp4'), FILE_BYTES);
     await chat.input.setInputFiles(path);
@@ -35,7 +35,7 @@ test('a 16 MiB file picked from disk uploads with under 1 MiB of JS memory growt
     let samplesWhileUploading = 0;
     // Followed through the emulator's counts, not the page: a query in the page would allocate there.
     for (let { putStats } = await chat.state(); putStats.succeeded + putStats.failed < 2; { putStats } = await chat.state()) {
-      peak = Math.max(peak, await liveJsBytes(cdp, true));
+      peak = Math.max(peak, await liveJsBytes(cdp));
       if (putStats.puts === 2) samplesWhileUploading += 1;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
