@@ -142,6 +142,23 @@ describe('the control endpoint', () => {
     await expect(start(chat.connectionToken)).resolves.toHaveProperty('AttachmentId');
   });
 
+  it('answers every Start of the contact, and only of that contact, startLatencyMs late', async () => {
+    const slow = await chatOverHttp();
+    const other = await chatOverHttp();
+    expect((await setFaults(slow.contactId, { startLatencyMs: 300 })).json).toMatchObject({ faults: { startLatencyMs: 300 } });
+    const timed = async (connectionToken: string) => {
+      const t0 = performance.now();
+      await start(connectionToken);
+      return performance.now() - t0;
+    };
+    // Every call, not a counted fault: both Starts wait.
+    expect(await timed(slow.connectionToken)).toBeGreaterThanOrEqual(290);
+    expect(await timed(slow.connectionToken)).toBeGreaterThanOrEqual(290);
+    expect(await timed(other.connectionToken)).toBeLessThan(250);
+    await setFaults(slow.contactId, { startLatencyMs: null });
+    expect(await timed(slow.connectionToken)).toBeLessThan(250);
+  });
+
   it('removes a single fault with null', async () => {
     const chat = await chatOverHttp();
     await setFaults(chat.contactId, { throttleStart: { count: 5 }, attachmentQuota: 3 });
@@ -156,6 +173,8 @@ describe('the control endpoint', () => {
     ['an unknown malformed kind', { malformedStart: { count: 1, kind: 'xml' } }],
     ['a PUT failure with a success status', { put: { failNext: { count: 1, status: 200 } } }],
     ['a string count', { throttleStart: { count: '1' } }],
+    ['a negative Start latency', { startLatencyMs: -1 }],
+    ['a Start latency over a minute', { startLatencyMs: 60_001 }],
   ])('refuses %s with a 400', async (_label, faults) => {
     const chat = await chatOverHttp();
     const reply = await setFaults(chat.contactId, faults);

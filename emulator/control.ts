@@ -92,7 +92,15 @@ export function clearFaults(ctx: EmulatorContext, contact: Contact): void {
 
 /** Parses the JSON body of `POST /_emulator/contacts/{id}/faults`, refusing anything malformed with a 400. */
 export function parseFaultsUpdate(body: Record<string, unknown>): FaultsUpdate {
-  refuseUnknownKeys(body, [...CALL_FAULT_KEYS, 'malformedStart', 'urlExpirySeconds', 'attachmentQuota', 'put', 'expireConnectionTokens']);
+  refuseUnknownKeys(body, [
+    ...CALL_FAULT_KEYS,
+    'malformedStart',
+    'urlExpirySeconds',
+    'attachmentQuota',
+    'startLatencyMs',
+    'put',
+    'expireConnectionTokens',
+  ]);
   const v = new RequestValidator();
   const update: FaultsUpdate = parseCallFaults(v, body);
   if (body['malformedStart'] === null) update.malformedStart = null;
@@ -113,6 +121,11 @@ export function parseFaultsUpdate(body: Record<string, unknown>): FaultsUpdate {
   else {
     const value = v.integer('attachmentQuota', body['attachmentQuota'], { min: 0 });
     if (value !== undefined) update.attachmentQuota = value;
+  }
+  if (body['startLatencyMs'] === null) update.startLatencyMs = null;
+  else {
+    const value = v.integer('startLatencyMs', body['startLatencyMs'], { min: 0, max: 60_000 });
+    if (value !== undefined) update.startLatencyMs = value;
   }
   const put = v.object('put', body['put']);
   if (put !== undefined) update.put = parsePutFaults(v, put);

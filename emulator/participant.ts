@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, accessDenied, validationError } from './http';
 import { contentDisposition, unsupportedTypeReason } from './attachments';
 import { RawReply, type EmulatorContext } from './context';
@@ -73,6 +74,7 @@ export const startAttachmentUpload: ParticipantHandler = async (ctx, bearer, bod
   v.done();
   const contact = authenticate(ctx, token, 'connection');
   contact.calls.startAttachmentUpload++;
+  if (contact.faults.startLatencyMs) await sleep(contact.faults.startLatencyMs);
   throwStartFault(contact.faults, INTERNAL_ERROR);
 
   const fingerprint = JSON.stringify([name, size, contentType]);

@@ -38,6 +38,8 @@ export interface ApiFaults extends CallFaults {
   urlExpirySeconds?: number;
   /** Attachments this contact may start, overriding the emulator's default. */
   attachmentQuota?: number;
+  /** Every StartAttachmentUpload of this contact is answered this many ms late, as over a real round trip to AWS. */
+  startLatencyMs?: number;
 }
 
 /**
