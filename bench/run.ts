@@ -36,6 +36,7 @@ const FULL: Plan = {
   ],
   heap: { bytes: GiB, rounds: 2 },
   slowLink: { bytes: 32 * MiB, bytesPerSecond: 4 * MiB, rounds: 2 },
+  slowStart: { bytes: MiB, latencyMs: 60, rounds: 10 },
   rows: { files: 99, bytes: 256 * MiB, rounds: 2 },
   batch: { files: 100, bytes: MiB, rounds: 3 },
 };
@@ -50,6 +51,7 @@ const QUICK: Plan = {
   ],
   heap: { bytes: 256 * MiB, rounds: 1 },
   slowLink: { bytes: 8 * MiB, bytesPerSecond: 4 * MiB, rounds: 1 },
+  slowStart: { bytes: MiB, latencyMs: 60, rounds: 2 },
   rows: { files: 19, bytes: 64 * MiB, rounds: 1 },
   batch: { files: 20, bytes: MiB, rounds: 1 },
 };
@@ -255,6 +257,16 @@ async function runScenarios(env: Env, plan: Plan, data: BenchData): Promise<void
   } finally {
     env.emulator.setFaults(env.contactId, { put: { bandwidthBytesPerSecond: 0 } });
   }
+  const { bytes: startBytes, latencyMs, rounds: startRounds } = plan.slowStart;
+  log(`Start answered ${latencyMs} ms late, ${formatBytes(startBytes)}: ${startRounds} round(s)`);
+  env.emulator.setFaults(env.contactId, { startLatencyMs: latencyMs });
+  try {
+    for (let round = 0; round < startRounds; round++) {
+      for (const method of rotated(PAIR_METHODS, round)) data.slowStart.push(await single(env, method, startBytes, round));
+    }
+  } finally {
+    env.emulator.setFaults(env.contactId, { startLatencyMs: null });
+  }
   log(`commits with ${plan.rows.files + 1} files in the list: ${plan.rows.rounds} round(s)`);
   for (let round = 0; round < plan.rows.rounds; round++) data.rows.push(await rows(env, plan.rows, round));
   log(`batch of ${plan.batch.files} × ${formatBytes(plan.batch.bytes)} at concurrency ${DEFAULT_CONCURRENCY}: ${plan.batch.rounds} round(s)`);
@@ -324,6 +336,7 @@ async function main(): Promise<void> {
       single: [],
       heap: [],
       slowLink: [],
+      slowStart: [],
       rows: [],
       batch: [],
       durationMs: 0,
