@@ -93,6 +93,16 @@ export default defineConfig({
     sourcemap: false,
     minify: false,
     lib: { entry: { index: 'src/index.ts', 'attached-files': 'src/attached-files/index.ts' }, formats: ['es'] },
-    rollupOptions: { external: (id) => peers.some((peer) => peer.test(id)) },
+    rollupOptions: {
+      external: (id) => peers.some((peer) => peer.test(id)),
+      // The React layer in a chunk of its own, which the core never imports: a host that uses only the
+      // framework-free core gets neither the component nor React, whatever its bundler (in one file, the
+      // component's top-level calls would keep all of it, and React, in esbuild's and rolldown's output). Not a
+      // file per module: that cost the full import 41 B gzip (an import statement per module for each peer).
+      output: {
+        manualChunks: (id) => (/\/src\/react\//.test(id) ? 'react' : /\/src\/core\//.test(id) ? 'core' : undefined),
+        chunkFileNames: '[name].js',
+      },
+    },
   },
 });

@@ -12,9 +12,10 @@ import type { UploadTarget } from './types';
 /**
  * Request headers a script may not set (Fetch standard, "forbidden request-header"), lower case. Browsers drop
  * or refuse them; `Content-Length` in particular is computed by the browser from the body, which is exactly the
- * signed `AttachmentSizeInBytes`. Names starting with `proxy-` or `sec-` are forbidden too.
+ * signed `AttachmentSizeInBytes`. Names starting with `proxy-` or `sec-` are forbidden too. Marked pure: a build
+ * that sends no PUT (the agent-side entry alone) drops the list.
  */
-export const BROWSER_FORBIDDEN_HEADERS: readonly string[] = (
+export const BROWSER_FORBIDDEN_HEADERS: readonly string[] = /* @__PURE__ */ (
   'accept-charset accept-encoding access-control-request-headers access-control-request-method ' +
   'access-control-request-private-network connection content-length cookie cookie2 date dnt expect host ' +
   'keep-alive origin referer set-cookie te trailer transfer-encoding upgrade via ' +

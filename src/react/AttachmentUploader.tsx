@@ -26,8 +26,9 @@ export interface AttachmentUploaderHandle {
  * Drop, paste or pick files and upload them as Connect attachments. The zone is not itself a control: the
  * button inside it is (so Enter and Space work, and nothing interactive is nested). Styles: `styles.css`.
  */
-// forwardRef rather than React 19's ref-as-prop: the peer range includes React 18.
-export const AttachmentUploader = forwardRef<AttachmentUploaderHandle, AttachmentUploaderProps>(function AttachmentUploader(
+// forwardRef rather than React 19's ref-as-prop: the peer range includes React 18. Marked pure (as the row is), so
+// a host that uses only the hook gets no component.
+export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderHandle, AttachmentUploaderProps>(function AttachmentUploader(
   { className, ...options },
   ref,
 ) {
@@ -96,7 +97,7 @@ interface UploadRowProps {
 }
 
 /** One file; memoized so a progress tick re-renders only the rows whose item object changed. */
-const UploadRow = memo(function UploadRow({ item, secondsLeft, rules, messages, actions }: UploadRowProps) {
+const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, rules, messages, actions }: UploadRowProps) {
   const name = displayName(item.name);
   const thumbnail = useThumbnail(item);
   const error = describeItemError(item, rules, messages);

@@ -156,6 +156,25 @@ import { defineConfig } from 'vite';
 export default defineConfig({ plugins: [react()], logLevel: 'warn' });
 `;
 
+/** A host without React (plain DOM here, Vue or Svelte alike): the framework-free core alone. */
+const CORE_ONLY_SOURCE = `import { createParticipantClient, createUploadQueue } from 'connect-attachment-uploader';
+
+const client = createParticipantClient({ connectionToken: 'token-from-the-chat', region: 'us-east-1' });
+const queue = createUploadQueue({ client });
+queue.subscribe(() => {
+  document.title = \`\${queue.getState().items.length} files\`;
+});
+document.querySelector('input')?.addEventListener('change', ({ target }) => queue.add((target as HTMLInputElement).files ?? []));
+`;
+
+/** Builds that host alone: a library build bundles every dependency, so anything that pulls React in shows. */
+const CORE_ONLY_VITE_CONFIG = `import { defineConfig } from 'vite';
+export default defineConfig({
+  logLevel: 'warn',
+  build: { outDir: 'dist-core', lib: { entry: 'src/core-only.ts', formats: ['es'], fileName: 'core-only' } },
+});
+`;
+
 let work: string;
 let app: string;
 let packed: PackResult;
@@ -194,6 +213,8 @@ beforeAll(async () => {
   await writeFile(join(app, 'index.html'), INDEX_HTML);
   await writeFile(join(app, 'vite.config.js'), VITE_CONFIG);
   await writeFile(join(app, 'src', 'main.tsx'), CONSUMER_SOURCE);
+  await writeFile(join(app, 'vite.core.config.js'), CORE_ONLY_VITE_CONFIG);
+  await writeFile(join(app, 'src', 'core-only.ts'), CORE_ONLY_SOURCE);
   for (const [file, config] of Object.entries(TSCONFIGS)) {
     await writeFile(join(app, file), `${JSON.stringify(config, null, 2)}\n`);
   }
@@ -208,7 +229,7 @@ describe('the npm tarball', () => {
   it('holds the built library, its types, the stylesheet and the README, and nothing else', () => {
     const paths = packed.files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/styles.css', 'dist/types/index.d.ts']));
-    const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index|cli|attached-files)\.js|dist\/[\w-]+-[\w-]{8}\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
+    const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index|cli|attached-files|core|react)\.js|dist\/styles\.css|dist\/types\/.+\.d\.ts)$/;
     for (const path of paths) {
       expect(path, 'an unexpected file').toMatch(shipped);
       expect(path, 'no tests').not.toMatch(/\.(test|spec|stories)\.[cm]?[jt]sx?$|(^|\/)(test|e2e|fixtures)\//);
@@ -220,12 +241,16 @@ describe('the npm tarball', () => {
   it('ships no source maps: they would point at src/, which is not in the package', async () => {
     expect(packed.files.filter((file) => file.path.endsWith('.map'))).toEqual([]);
     const installed = join(app, 'node_modules', PACKAGE_NAME, 'dist');
-    expect(await readFile(join(installed, 'index.js'), 'utf8')).not.toContain('sourceMappingURL');
+    for (const { path } of packed.files.filter((file) => file.path.endsWith('.js'))) {
+      expect(await readFile(join(installed, '..', path), 'utf8'), path).not.toContain('sourceMappingURL');
+    }
     expect(await readFile(join(installed, 'types', 'index.d.ts'), 'utf8')).not.toContain('sourceMappingURL');
   });
 
   it('is a production build: no development JSX runtime, peers left as imports', async () => {
-    const bundle = await readFile(join(app, 'node_modules', PACKAGE_NAME, 'dist', 'index.js'), 'utf8');
+    const dist = join(app, 'node_modules', PACKAGE_NAME, 'dist');
+    // The main entry and the chunks it imports (the core, and the React layer apart from it).
+    const bundle = (await Promise.all(['index.js', 'core.js', 'react.js'].map((name) => readFile(join(dist, name), 'utf8')))).join('\n');
     expect(bundle).not.toMatch(/jsx-dev-runtime|jsxDEV/);
     expect(bundle).toMatch(/from\s*["']react\/jsx-runtime["']/);
     expect(bundle).toMatch(/from\s*["']axios["']/);
@@ -304,5 +329,23 @@ console.log(JSON.stringify({
     expect(css).toContain('.cau-zone');
     expect(css).toContain('--cau-accent');
     expect(css).toMatch(/prefers-color-scheme:\s*dark/);
+  }, STEP_TIMEOUT_MS);
+
+  it('builds a host that uses only the framework-free core without React, the component or the messages', async () => {
+    await runBin(app, 'vite/bin/vite.js', ['build', '-c', 'vite.core.config.js']);
+    const outDir = join(app, 'dist-core');
+    const names = (await readdir(outDir)).filter((name) => /\.m?js$/.test(name));
+    expect(names).toHaveLength(1);
+    const js = await readFile(join(outDir, names[0] as string), 'utf8');
+    // The queue and the participant client are there, axios bundled with them.
+    expect(js).toContain('/participant/start-attachment-upload');
+    expect(js).toContain('maxConcurrentUploads');
+    expect(js).toContain('AxiosHeaders');
+    // Nothing of the React layer, and not React itself (its element symbol and its internals' name).
+    expect(js).not.toContain('cau-zone');
+    expect(js).not.toContain('Drop or paste files here.');
+    expect(js).not.toContain('useSyncExternalStore');
+    expect(js).not.toContain('react.transitional.element');
+    expect(js).not.toContain('__CLIENT_INTERNALS_DO_NOT_USE_OR_WARN_USERS_THEY_CANNOT_UPGRADE');
   }, STEP_TIMEOUT_MS);
 });
