@@ -58,6 +58,10 @@ async function buildLibrary(repo: string, outDir: string): Promise<void> {
   await build({ ...config, configFile: false, root: repo, logLevel: 'warn', plugins, build: { ...config.build, outDir, emptyOutDir: true } });
   // What the package-files plugin ships as dist/styles.css.
   await copyFile(join(repo, 'src/react/styles.css'), join(outDir, 'styles.css'));
+  // Bundlers read `sideEffects` from the nearest package.json: without the package's, a check that imports only the
+  // core would keep the React chunk's imports.
+  const { sideEffects } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { sideEffects: unknown };
+  await writeFile(join(outDir, 'package.json'), JSON.stringify({ type: 'module', sideEffects }));
 }
 
 async function runSizeLimit(repo: string, checks: readonly SizeLimitCheck[], compression: 'gzip' | 'brotli', configPath: string): Promise<SizeLimitResult[]> {
