@@ -150,7 +150,8 @@ export function replyError(
   reason?: string,
   redact: (text: string) => string = String,
 ): UploadError {
-  const clean = (text: string | undefined) => (text ? redact(boundedLine(text)) : undefined);
+  // Scrubbed before it is shortened: a secret cut in two would no longer match, and its head would stay.
+  const clean = (text: string | undefined) => (text ? boundedLine(redact(text)) : undefined);
   const named = clean(serverCode);
   const message = clean(serverMessage);
   return new UploadError(code, `${operation} failed (${named || `HTTP ${status}`})${message ? `: ${message}` : '.'}`, {

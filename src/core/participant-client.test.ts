@@ -253,6 +253,15 @@ describe('error replies', () => {
     const error = await failure(client().startUpload(START_REQUEST));
     expect(error.message).toBe('StartAttachmentUpload failed (AccessDeniedException): Invalid token [redacted] for contact');
   });
+
+  it('scrubs the ConnectionToken before shortening a long message, so no part of it survives the cut', async () => {
+    // The token straddles the 300-character cut: shortened first, its head would no longer match and stay.
+    const message = `${'x'.repeat(300 - TOKEN.length / 2)} ${TOKEN} trailing text`;
+    answer(START, () => HttpResponse.json({ message }, { status: 403, headers: { 'x-amzn-ErrorType': 'AccessDeniedException' } }));
+    const error = await failure(client().startUpload(START_REQUEST));
+    expect(error.message).toContain('[redacted]');
+    expect(error.message).not.toContain(TOKEN.slice(0, 8));
+  });
 });
 
 describe('no reply', () => {
