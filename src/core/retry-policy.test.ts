@@ -202,6 +202,13 @@ describe('decideApiRetry', () => {
   it.each([...NEVER_RETRIED, 'url-expired'] as UploadErrorCode[])('%s: never retried', (code) => {
     expect(decideApiRetry(error(code), 1, zero, POLICY)).toBeUndefined();
   });
+
+  it('a conflict answering a repeat (the lost try still at work) is asked again, until maxApiAttempts', () => {
+    for (let attempts = 2; attempts < POLICY.maxApiAttempts; attempts++) {
+      expect(decideApiRetry(error('conflict'), attempts, almostOne, POLICY)).toBe(Math.floor(0.999 * 1000 * 2 ** (attempts - 1)));
+    }
+    expect(decideApiRetry(error('conflict'), POLICY.maxApiAttempts, zero, POLICY)).toBeUndefined();
+  });
 });
 
 describe('urlValidForAttempt', () => {

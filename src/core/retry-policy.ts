@@ -110,8 +110,10 @@ export function decidePutRetry(failure: PutFailure, policy: RetryPolicy = DEFAUL
 }
 
 /**
- * Start/Complete: retry throttling/5xx/network/timeout with the same ClientToken; honour Retry-After. Returns the
- * pause before the next try, or `undefined`: give up.
+ * Start/Complete: retry throttling/5xx/network/timeout with the same ClientToken; honour Retry-After. A conflict
+ * (409, "already being uploaded") answering a repeat is the earlier try, whose reply was lost, still at work: the
+ * same request is asked again until it reports the outcome. Returns the pause before the next try, or
+ * `undefined`: give up.
  */
 export function decideApiRetry(
   error: UploadError,
@@ -119,5 +121,6 @@ export function decideApiRetry(
   random: Random,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): number | undefined {
-  if (isTransient(error) && attempts < policy.maxApiAttempts) return backoffMs(error, attempts, random, policy);
+  const pending = error.code === 'conflict' && attempts > 1;
+  if ((pending || isTransient(error)) && attempts < policy.maxApiAttempts) return backoffMs(error, attempts, random, policy);
 }

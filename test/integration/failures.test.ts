@@ -129,6 +129,37 @@ describe('URLs that expire while an upload is retried', () => {
   });
 });
 
+describe('a Complete whose reply is lost while the service still works on it', () => {
+  it('its repeat meets 409 Conflict, asks again with the same ClientToken, and the upload succeeds, attached once', async () => {
+    // Completing takes 1 s here (a slow malware scan, which Complete waits for), the client waits 300 ms for a reply.
+    const slowScan = await startEmulator({ scanAttachment: () => new Promise((resolve) => setTimeout(resolve, 1000, 'APPROVED')) });
+    try {
+      const chat = await slowScan.startChat();
+      const real = createParticipantClient({ connectionToken: chat.connectionToken, endpoint: slowScan.participantEndpoint, timeoutMs: 300 });
+      const { client, put, calls } = recorded(real);
+      const events: UploadEvent[] = [];
+
+      const uploaded = await uploadAttachment(sourceFile('receipt.pdf', 2_000).file, {
+        client,
+        put,
+        retryPolicy: { ...TEST_POLICY, maxApiAttempts: 10 },
+        random: () => 0.999,
+        onEvent: (event) => events.push(event),
+      });
+
+      const steps = phases(events);
+      expect(steps.slice(0, 5)).toEqual(['checking', 'starting', 'uploading', 'completing', 'retrying:timeout']);
+      expect(steps).toContain('retrying:conflict');
+      expect(new Set(calls.completes.map((c) => c.clientToken)).size).toBe(1);
+      expect(slowScan.contactState(chat.contactId).calls.completeAttachmentUpload).toBe(calls.completes.length);
+      const attached = await transcriptAttachments(slowScan, chat.connectionToken);
+      expect(attached.map((a) => a.attachmentId)).toEqual([uploaded.attachmentId]);
+    } finally {
+      await slowScan.close();
+    }
+  });
+});
+
 describe('cancel mid-upload', () => {
   it('cancelling a slow PUT in the queue aborts the request and completes nothing', async () => {
     const { chat, client: real } = await chatWithClient();
