@@ -335,6 +335,30 @@ describe('createUploadQueue', () => {
     expect(t.onError).not.toHaveBeenCalled();
   });
 
+  it('keeps a completing file out of cancel: the file may already be attached', async () => {
+    const t = setup();
+    const [item] = t.queue.add([textFile(8 * KiB, 'a.txt')]);
+    await t.until(() => t.item(item!.id)?.status === 'completing', 1);
+    t.queue.cancel(item!.id);
+    expect(t.item(item!.id)?.status).toBe('completing');
+    await t.until(() => t.item(item!.id)?.status === 'done');
+    expect(t.onUploaded).toHaveBeenCalledTimes(1);
+    expect(t.backend.attachments().map((a) => a.completed)).toEqual([true]);
+  });
+
+  it("starts the accepted files of a batch even when the host's onError throws for a refused one", async () => {
+    const t = setup({
+      onError: () => {
+        throw new Error('host bug');
+      },
+    });
+    expect(() => t.queue.add([textFile(0, 'empty.txt'), textFile(KiB, 'ok.txt')])).toThrow('host bug');
+    const [rejected, accepted] = t.statuses();
+    expect(rejected).toBe('rejected');
+    expect(accepted).not.toBe('queued');
+    await t.until(() => t.statuses()[1] === 'done');
+  });
+
   it('destroy cancels everything and stays silent afterwards', async () => {
     const t = setup();
     t.queue.add([textFile(64 * KiB, 'a.txt'), textFile(64 * KiB, 'b.txt')]);

@@ -86,6 +86,7 @@ export interface UploadQueue {
   subscribe(listener: () => void): () => void;
   /** Returns the new items as they are after adding: refused at once (`rejected`), started, or `queued`. */
   add(files: Iterable<File> | ArrayLike<File>): readonly UploadItem[];
+  /** Stops an item that is queued, being checked, started or uploaded, or waiting to retry; not once it is completing. */
   cancel(id: string): void;
   /** Restarts a failed or cancelled item from scratch (new ClientTokens). */
   retry(id: string): void;
@@ -306,14 +307,16 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
       });
       entries.push(...added);
       changed();
-      for (const { item } of added) if (item.error) options.onError?.(item.error, item);
+      // Slots first, as in settle: a throwing callback cannot leave the accepted files queued.
       pump();
+      for (const { item } of added) if (item.error) options.onError?.(item.error, item);
       return added.map((entry) => entry.item);
     },
     cancel(id) {
       const entry = find(id);
-      // A scanning file is already attached: there is no upload left to cancel (remove stops the polling).
-      if (entry && !/^(scanning|done|failed|rejected|cancelled)$/.test(entry.item.status)) {
+      // Once Complete is sent the file may already be attached, and a scanning one is: nothing left to cancel, and
+      // "cancelled" could be untrue (remove still stops the run).
+      if (entry && !/^(completing|scanning|done|failed|rejected|cancelled)$/.test(entry.item.status)) {
         stop(entry);
         settle(entry, { status: 'cancelled', retryAt: undefined });
       }
