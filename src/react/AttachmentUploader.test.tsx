@@ -635,6 +635,34 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
     ]);
   });
 
+  it('announces each run of a retried file anew: its failure or cancellation again', async () => {
+    const { clock, zone, backend } = setup();
+    const region = document.querySelector('[aria-live]') as HTMLElement;
+    const heard: string[] = [];
+    const observer = new MutationObserver(() => heard.push(region.textContent ?? ''));
+    observer.observe(region, { childList: true, characterData: true, subtree: true });
+    const press = (action: string) => fireEvent.click(within(row('r.pdf')).getByRole('button', { name: `${action} r.pdf` }));
+
+    backend.inject({ kind: 'fail', operation: 'start', error: 'validation', count: 2 });
+    drop(zone, [pdf('r.pdf', 1000)]);
+    await advance(clock, 100);
+    press('Retry');
+    await advance(clock, 100);
+    press('Retry');
+    await advance(clock, 300);
+    press('Cancel');
+    await advance(clock, 100);
+    press('Retry');
+    await advance(clock, 300);
+    press('Cancel');
+    await advance(clock, 100);
+    observer.disconnect();
+
+    const failed = 'Upload failed. “r.pdf” could not be sent: the service refused it.';
+    // Said again, it ends with a no-break space: otherwise the region would not change.
+    expect(heard).toEqual([failed, `${failed}\u00a0`, 'Uploading r.pdf.', 'Upload of r.pdf cancelled.', 'Uploading r.pdf.', 'Upload of r.pdf cancelled.']);
+  });
+
   it('announces every milestone even when throttled notifications skip the steps in between', async () => {
     const { clock, zone, backend } = setup({ progressIntervalMs: 5000 });
     const region = document.querySelector('[aria-live]') as HTMLElement;

@@ -116,7 +116,7 @@ export interface UseAttachmentUploaderResult {
   /** For `<input type="file" accept>`. */
   accept: string;
   messages: AttachmentUploaderMessages;
-  /** The latest milestone or outcome in words, for one polite live region. */
+  /** The latest milestones and outcomes in words, for one polite live region (the same words again end with a no-break space, so the region changes). */
   announcement: string;
   /** The clock's time at this render, for countdowns to `item.retryAt`; the hook re-renders when one changes. */
   now: number;
@@ -364,11 +364,15 @@ function useAnnouncement(
 
   const lines: string[] = [];
   const told = new Map<string, Set<unknown>>();
+  const before = new Map(announced.items.map((item) => [item.id, item]));
   for (const item of items) {
     const { status, error } = item;
     const name = displayName(item.name);
-    // A retried item starts over: its milestones may be told again.
-    const said = new Set(status === 'queued' ? [] : announced.told.get(item.id));
+    // A retried item starts over: its milestones may be told again. It may be past `queued` by its first render (a
+    // retry starts it at once), but a failed or cancelled item only changes by being retried.
+    const last = before.get(item.id);
+    const rerun = last !== item && /^(failed|cancelled)$/.test(last?.status ?? '');
+    const said = new Set(rerun ? [] : announced.told.get(item.id));
     const tell = (milestone: unknown, text: () => string) => {
       if (!said.has(milestone)) lines.push(text());
       said.add(milestone);
@@ -388,7 +392,9 @@ function useAnnouncement(
     else if (outcome) tell(status, () => messages[outcome]({ name, reason: describeItemError(item, rules, messages) ?? '' }));
     told.set(item.id, said);
   }
-  const text = lines.join(' ') || announced.text;
+  // The same words again (a retry failing alike) would not change the region, and would go unheard.
+  const news = lines.join(' ');
+  const text = news ? (news === announced.text ? `${news}\u00a0` : news) : announced.text;
   setAnnounced({ items, told, text });
   return [text, announce];
 }
