@@ -51,6 +51,14 @@ test('drop, pick and paste files into the chat; each lands once in the transcrip
     box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
   }, txt.handle);
   await expect(messageBox).toHaveValue('');
+  // Cells copied from a spreadsheet come as text and a picture of them: the text is for the message box.
+  const tookCells = await messageBox.evaluate((box) => {
+    const cells = new DataTransfer();
+    cells.setData('text/plain', 'A1\tB1');
+    cells.items.add(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])], 'cells.png', { type: 'image/png' }));
+    return !box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: cells, bubbles: true, cancelable: true }));
+  });
+  expect(tookCells).toBe(false);
 
   for (const name of ['sample.pdf', 'sample.jpg', 'sample.png', 'sample.txt']) {
     await expect(chat.entry(name)).toContainText('(APPROVED)');
@@ -58,6 +66,7 @@ test('drop, pick and paste files into the chat; each lands once in the transcrip
   }
   // The uploader shows each file once, as uploaded, with thumbnails for the images (blob: images, allowed by img-src).
   await expect(widget.locator('.cau-item--done')).toHaveCount(4);
+  await expect(widget.locator('.cau-item')).toHaveCount(4);
   await expect(widget.locator('.cau-item--done img.cau-thumbnail')).toHaveCount(2);
 
   for (const [name, expected] of [

@@ -281,8 +281,8 @@ function useFileForwarding(uploader: RefObject<AttachmentUploaderHandle | null>)
   };
 
   const forwardPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
-    // Files only: pasted text stays in the message box.
-    if (!carriesFiles(event.clipboardData) || !uploader.current) return;
+    // Files only: pasted text stays in the message box, even with a picture of itself (spreadsheet cells).
+    if (!carriesFiles(event.clipboardData) || event.clipboardData.types.includes('text/plain') || !uploader.current) return;
     event.preventDefault();
     uploader.current.addFiles(event.clipboardData.files);
   };

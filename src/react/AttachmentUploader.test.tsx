@@ -203,6 +203,18 @@ describe('<AttachmentUploader> adding files', () => {
     expect(status('screenshot.png')).toBe('Uploaded');
   });
 
+  it('leaves text pasted into a text field alone, even with a picture of itself (cells copied from a spreadsheet)', async () => {
+    const { clock, zone } = setup();
+    const field = zone.appendChild(document.createElement('textarea'));
+    const cells = () => transfer([png('cells.png')], { types: ['text/plain', 'text/html', 'Files'] });
+    expect(fireEvent.paste(field, { clipboardData: cells() })).toBe(true);
+    expect(screen.queryByRole('list')).not.toBeInTheDocument();
+    // The same clipboard pasted on the zone itself (no text field to take the text) is a file.
+    expect(fireEvent.paste(zone, { clipboardData: cells() })).toBe(false);
+    await advance(clock, 2000);
+    expect(status('cells.png')).toBe('Uploaded');
+  });
+
   it('opens the native picker from a real button (click, Enter, Space) and uploads what is picked', async () => {
     const { clock, input, onUploaded } = setup({ accept: ['.pdf', 'image/png'] });
     const user = userEvent.setup();
@@ -562,6 +574,20 @@ describe('<AttachmentUploader> progress and actions', () => {
     });
     await advance(clock, 2000);
     expect(status('from-host.pdf')).toBe('Uploaded');
+  });
+
+  it("applies disabled and multiple to the files the ref's addFiles is given, as to a drop", () => {
+    const ref = createRef<AttachmentUploaderHandle>();
+    const { rerender } = setup({ ref, disabled: true });
+    expect(ref.current?.addFiles([pdf('a.pdf')])).toEqual([]);
+    expect(screen.queryByRole('list')).not.toBeInTheDocument();
+
+    rerender({ ref, disabled: false, multiple: false });
+    act(() => {
+      expect(ref.current?.addFiles([pdf('one.pdf'), pdf('two.pdf')]).map((item) => item.name)).toEqual(['one.pdf']);
+    });
+    expect(screen.getAllByRole('listitem')).toHaveLength(1);
+    expect(document.querySelector('[aria-live="polite"]')).toHaveTextContent('Only one file can be added at a time: 1 other file was left out.');
   });
 
   it('removes a row and revokes its thumbnail URL; unmounting revokes the rest', async () => {

@@ -188,13 +188,25 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
    */
   const addGestureFiles = (files: readonly File[]) => {
     if (disabled || !files.length) return;
-    if (!multiple && files.length > 1) setAnnouncement(messages.onlyOneFile({ ignored: files.length - 1 }));
     const add = (rest: readonly File[]): void => {
       queue.add(rest.slice(0, 10));
       if (rest[10]) void nextTask().then(() => add(rest.slice(10)));
     };
-    add(multiple ? files : files.slice(0, 1));
+    add(allowed(files));
   };
+
+  /** The files `multiple` lets in; the others are announced as left out. */
+  const allowed = (files: readonly File[]): readonly File[] => {
+    if (multiple || files.length < 2) return files;
+    setAnnouncement(messages.onlyOneFile({ ignored: files.length - 1 }));
+    return files.slice(0, 1);
+  };
+
+  // Files the host hands over (a drop or paste on its own chat input) are a person's gesture too: the same rules.
+  const addFiles = useCallback(
+    (files: Iterable<File> | ArrayLike<File>) => (disabled ? [] : queue.add(allowed(Array.from(files)))),
+    [disabled, multiple, messages, queue],
+  );
 
   /**
    * The same object until one of its values changes (what addGestureFiles reads included): a component that
@@ -254,9 +266,11 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   };
 
   const onPaste = (event: ClipboardEvent<HTMLElement>) => {
-    const files = transferredFiles(event.clipboardData);
-    // Files only: pasted text keeps its normal behaviour.
-    if (!files.length || disabled) return;
+    const { clipboardData, target } = event;
+    const files = transferredFiles(clipboardData);
+    // Files only: pasted text keeps its normal behaviour, even with a picture of itself (cells copied from a
+    // spreadsheet come as text and a PNG) when it goes into a text field.
+    if (!files.length || disabled || (clipboardData.types.includes('text/plain') && isTextField(target))) return;
     event.preventDefault();
     addGestureFiles(files);
   };
@@ -274,7 +288,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     messages,
     announcement,
     now,
-    addFiles: queue.add,
+    addFiles,
     cancel: queue.cancel,
     retry: queue.retry,
     remove: queue.remove,
@@ -417,6 +431,10 @@ function useCountdownClock(items: readonly UploadItem[], clock: Clock): number {
     return () => clock.clearTimeout(handle);
   }, [clock, delay, now]);
   return now;
+}
+
+function isTextField(target: EventTarget): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA)$/.test(target.tagName));
 }
 
 function hasFiles(transfer: DataTransfer | null): transfer is DataTransfer {
