@@ -9,7 +9,7 @@ import {
   type StartAttachmentUploadCommandOutput,
 } from '@aws-sdk/client-connectparticipant';
 import { describe, expect, it } from 'vitest';
-import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
+import { CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES } from './connect-limits';
 import { startEmulator } from './server';
 import { connectClient, participantClient, putObject, rawCall, sharedEmulator, startAttachment } from './test-support';
 
@@ -33,7 +33,7 @@ describe('StartAttachmentUpload refusals raise the SDK exception classes', () =>
     ['an unsupported extension', { name: 'setup.exe', type: 'application/x-msdownload' }, /extension \.exe is not supported/],
     ['an unsupported MIME type', { name: 'notes.txt', type: 'text/html' }, /content type "text\/html" is not supported/],
     ['a MIME type that contradicts the extension', { name: 'photo.png', type: 'application/pdf' }, /does not match the file extension \.png/],
-    ['a file over the 20 MB limit', { size: CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES + 1 }, /maximum attachment size is 20971520 bytes/],
+    ['a file over the 20 MB limit', { size: CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES + 1 }, /maximum attachment size is 20971520 bytes/],
     ['a 256-character content type', { type: 'x'.repeat(256) }, /ContentType.*less than or equal to 255/],
   ])('refuses %s with ValidationException', async (_label, input, message) => {
     const { connectionToken } = await env.emulator.startChat();
@@ -46,7 +46,7 @@ describe('StartAttachmentUpload refusals raise the SDK exception classes', () =>
     const { connectionToken } = await env.emulator.startChat();
     const name = `${'é'.repeat(252)}.txt`;
     await expect(start(connectionToken, { name })).resolves.toHaveProperty('AttachmentId');
-    await expect(start(connectionToken, { size: CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES })).resolves.toHaveProperty('AttachmentId');
+    await expect(start(connectionToken, { size: CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES })).resolves.toHaveProperty('AttachmentId');
   });
 
   it('honours a configured maximum size', async () => {

@@ -19,8 +19,8 @@ import {
   ValidationException,
 } from '@aws-sdk/client-connectparticipant';
 import { describe, expect, it } from 'vitest';
-import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
 import { attachedFileObjectKey, attachedFileScope } from './attached-files';
+import { CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES } from './connect-limits';
 import { attachToChat, connectClient, putObject, rawCall, sha256, sharedEmulator } from './test-support';
 
 const EICAR_FILE = readFileSync(new URL('../test/fixtures/samples/hostile/eicar.txt', import.meta.url));
@@ -174,7 +174,7 @@ describe('attached-file refusals raise the SDK exception classes', () => {
     ['a control character in the name', { FileName: 'notes\u0007.txt' }, 'INVALID_FILE_NAME'],
     ['a bidi override in the name', { FileName: 'invoice\u202Etxt.exe' }, 'INVALID_FILE_NAME'],
     ['an extension that is not allowed', { FileName: 'setup.exe' }, 'INVALID_FILE_TYPE'],
-    ['a file over the size limit', { FileName: 'big.mp4', FileSizeInBytes: CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES + 1 }, 'INVALID_FILE_SIZE'],
+    ['a file over the size limit', { FileName: 'big.mp4', FileSizeInBytes: CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES + 1 }, 'INVALID_FILE_SIZE'],
   ])('refuses %s with InvalidRequestException and its Reason', async (_label, input, reason) => {
     const error = await start(env.emulator.newCaseArn(), input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestException);

@@ -6,8 +6,8 @@
  * antivirus test string.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { CONNECT_ALLOWED_TYPES } from '../src/core/allowed-types';
 import { contentDisposition, extensionOf } from './attachments';
+import { CONNECT_ATTACHMENT_TYPES } from './connect-limits';
 import type { AttachmentScanner, EmulatorContext } from './context';
 import {
   CALL_FAULT_KEYS,
@@ -461,8 +461,8 @@ export class AttachedFiles {
   }): Promise<StartReply> {
     const { config } = this.ctx;
     const extension = extensionOf(request.fileName);
-    const type = CONNECT_ALLOWED_TYPES.find((candidate) => candidate.extensions.includes(extension));
-    if (type === undefined) {
+    const types = CONNECT_ATTACHMENT_TYPES.get(extension);
+    if (types === undefined) {
       throw invalidFile(
         'INVALID_FILE_TYPE',
         extension === '' ? 'The file name has no extension.' : `The file extension ${extension} is not allowed for attached files.`,
@@ -480,7 +480,7 @@ export class AttachedFiles {
       associatedResourceArn: request.arn,
       fileName: request.fileName,
       sizeInBytes: request.size,
-      contentType: type.mime,
+      contentType: types[0],
       useCaseType: request.useCase,
       // Connect fills in the caller's identity when no agent is named.
       createdBy: request.createdBy ?? { AWSIdentityArn: `arn:aws:iam::${config.accountId}:user/${config.credentials.accessKeyId}` },

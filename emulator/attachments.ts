@@ -1,33 +1,29 @@
-import { CONNECT_ALLOWED_TYPES, type AllowedType } from '../src/core/allowed-types';
+import { CONNECT_ATTACHMENT_TYPES } from './connect-limits';
 
+/** As Node's path.extname: a leading dot starts a hidden file's name (".txt" has no extension). */
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot <= 0 ? '' : name.slice(dot).toLowerCase();
 }
 
-function typeForMime(contentType: string): AllowedType | undefined {
-  const mime = contentType.toLowerCase();
-  return CONNECT_ALLOWED_TYPES.find((type) => type.mime === mime || type.aliases.includes(mime));
-}
-
 /**
- * Why Connect would refuse this name/type pair, or undefined when it accepts it: the extension and the MIME type
- * must both be on the allow-list (the library's own table) and name the same kind of file.
+ * Why Connect would refuse this name/type pair, or undefined when it accepts it: the extension must be on the
+ * service's allow-list and the MIME type one it takes for that extension.
  */
 export function unsupportedTypeReason(name: string, contentType: string): string | undefined {
   const extension = extensionOf(name);
-  const byExtension = CONNECT_ALLOWED_TYPES.find((type) => type.extensions.includes(extension));
-  if (byExtension === undefined) {
+  const accepted = CONNECT_ATTACHMENT_TYPES.get(extension);
+  if (accepted === undefined) {
     return extension === ''
       ? 'The attachment name has no file extension; Amazon Connect accepts only supported file types.'
       : `The file extension ${extension} is not supported for attachments.`;
   }
-  const byMime = typeForMime(contentType);
-  if (byMime === undefined) return `The content type ${JSON.stringify(contentType)} is not supported for attachments.`;
-  if (byMime !== byExtension) {
-    return `The content type ${JSON.stringify(contentType)} does not match the file extension ${extension} (expected ${byExtension.mime}).`;
+  const mime = contentType.toLowerCase();
+  if (accepted.includes(mime)) return undefined;
+  if (![...CONNECT_ATTACHMENT_TYPES.values()].some((types) => types.includes(mime))) {
+    return `The content type ${JSON.stringify(contentType)} is not supported for attachments.`;
   }
-  return undefined;
+  return `The content type ${JSON.stringify(contentType)} does not match the file extension ${extension} (expected ${accepted[0]}).`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -3,7 +3,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from '../src/core/allowed-types';
 import {
   AttachedFiles,
   ConnectReasonError,
@@ -18,6 +17,7 @@ import {
   type AttachedFileStatus,
 } from './attached-files';
 import { openChat, startChatContact, type ChatSession, type OpenChatOptions } from './connect';
+import { CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES } from './connect-limits';
 import { RawReply, type AttachmentScanner, type EmulatorConfig, type EmulatorContext } from './context';
 import { applyFaults, clearFaults, findContact, handleControl, snapshot, type ContactSnapshot } from './control';
 import {
@@ -139,7 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     contactFlowId: EMULATOR_CONTACT_FLOW_ID,
     accountId: EMULATOR_ACCOUNT_ID,
     credentials: DEV_CREDENTIALS,
-    maxAttachmentSizeBytes: options.maxAttachmentSizeBytes ?? CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES,
+    maxAttachmentSizeBytes: options.maxAttachmentSizeBytes ?? CONNECT_DEFAULT_MAX_ATTACHMENT_SIZE_BYTES,
     attachmentQuota: options.attachmentQuota ?? DEFAULT_ATTACHMENT_QUOTA,
     urlExpirySeconds: options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS,
     connectionTokenTtlSeconds: options.connectionTokenTtlSeconds ?? DEFAULT_CONNECTION_TOKEN_TTL_SECONDS,

@@ -1,7 +1,7 @@
 /**
  * The file types Amazon Connect accepts for chat, case and email attachments (feature specifications), each
  * with the canonical MIME type we send as `ContentType` and the aliases browsers and the official widget use.
- * The emulator validates against the same table, so the two cannot drift apart.
+ * The emulator keeps its own copy (emulator/connect-limits.ts) so that it catches mistakes here; a test compares them.
  */
 export interface AllowedType {
   /** Canonical MIME type sent to StartAttachmentUpload. */

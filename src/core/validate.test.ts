@@ -5,7 +5,7 @@ import manifest from '../../test/fixtures/samples/manifest.json';
 import { CONNECT_ALLOWED_TYPES, CONNECT_DEFAULT_MAX_FILE_SIZE_BYTES } from './allowed-types';
 import { SNIFF_BYTES } from './detect';
 import { type UploadErrorCode, UploadError } from './errors';
-import { acceptAttribute, checkFile, resolveRules, validateFile } from './validate';
+import { acceptAttribute, checkFile, extensionOf, resolveRules, validateFile } from './validate';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../test/fixtures/samples');
 const DEFAULT_RULES = resolveRules();
@@ -170,11 +170,23 @@ describe('checkFile: name', () => {
 
 describe('checkFile: extension', () => {
   it('refuses extensions Connect does not take, and no extension', () => {
-    for (const [name, extension] of [['setup.exe', '.exe'], ['cat.gif', '.gif'], ['README', ''], ['archive.pdf.zip', '.zip']]) {
+    for (const [name, extension] of [['setup.exe', '.exe'], ['cat.gif', '.gif'], ['README', ''], ['archive.pdf.zip', '.zip'], ['notes.', '.']]) {
       const error = syncRefusal(() => checkFile({ name: name ?? '', size: 5 }, DEFAULT_RULES));
       expect(error.code).toBe('type-not-allowed');
       expect(error.details.extension).toBe(extension);
     }
+  });
+
+  it('refuses a hidden-file name such as ".txt" as having no extension', () => {
+    for (const name of ['.txt', '.PDF']) {
+      const error = syncRefusal(() => checkFile({ name, size: 5 }, DEFAULT_RULES));
+      expect(error.code).toBe('type-not-allowed');
+      expect(error.details.extension).toBe('');
+    }
+  });
+
+  it('takes the extension after the leading dot of a hidden file', () => {
+    expect(checkFile({ name: '.hidden.pdf', size: 5 }, DEFAULT_RULES)).toMatchObject({ extension: '.pdf', contentType: 'application/pdf' });
   });
 
   it('ignores the case of the extension', () => {
@@ -184,6 +196,22 @@ describe('checkFile: extension', () => {
       extension: '.pdf',
       contentType: 'application/pdf',
     });
+  });
+});
+
+describe('extensionOf', () => {
+  it.each([
+    ['report.PDF', '.pdf'],
+    ['archive.tar.gz', '.gz'],
+    ['README', ''],
+    ['', ''],
+    ['.txt', ''],
+    ['.hidden.pdf', '.pdf'],
+    ['..txt', '.txt'],
+    ['a.', '.'],
+  ])('reads %j as %j, as path.extname does', (name, extension) => {
+    expect(extensionOf(name)).toBe(extension);
+    expect(path.extname(name).toLowerCase()).toBe(extension);
   });
 });
 

@@ -118,10 +118,13 @@ export function checkFile({ name, size }: { name: string; size: number }, rules:
   return { name, sizeInBytes: size, extension, contentType: type.mime };
 }
 
-/** The extension of a file name, lower case with the dot ('' when there is none). */
+/**
+ * The extension of a file name, lower case with the dot ('' when there is none). As in Node's path.extname, a
+ * leading dot starts a hidden file's name, not an extension: ".txt" has none.
+ */
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
-  return dot < 0 ? '' : name.slice(dot).toLowerCase();
+  return dot <= 0 ? '' : name.slice(dot).toLowerCase();
 }
 
 /** checkFile plus the first-bytes check; throws UploadError; rejects with code 'cancelled' if the signal aborts. */
