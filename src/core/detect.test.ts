@@ -217,6 +217,13 @@ describe('weak and offset signatures', () => {
     expect(sniffType(concat(new Uint8Array(1100), latin1('%PDF-1.7\n')))).toBeUndefined();
   });
 
+  it('takes text that quotes a PDF header for text, and markup that hides one for markup', () => {
+    expect(sniffType(utf8('Meeting notes: the broken file had the header %PDF-1.7 and no xref.\n'))).toBe('text/plain');
+    expect(sniffType(utf8('id,header\n1,%PDF-1.4\n'))).toBe('text/plain');
+    expect(sniffType(utf8('<html><script>alert(document.domain)</script><!--\n%PDF-1.4 -->'))).toBe('text/html');
+    expect(sniffType(utf8('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><!-- %PDF-1.4 --></svg>'))).toBe('image/svg+xml');
+  });
+
   it('names a PE/PDF polyglot an executable', () => {
     expect(sniffType(concat(mzBinary, latin1('%PDF-1.4\n')))).toBe('application/x-msdownload');
   });

@@ -37,9 +37,10 @@ export function sniffType(head: Uint8Array): string | undefined {
   const text = textType(bytes, s);
   // Weak signatures, checked only when the head is not text: "MZ…" or "Get free…" can start a letter.
   if (!text && s.startsWith('MZ')) return 'application/x-msdownload';
-  // PDF readers accept junk before the header within the first 1024 bytes; after the MZ check, so a PE/PDF
-  // polyglot is named an executable.
-  if (/%PDF-\d\./.test(s)) return 'application/pdf';
+  // PDF readers accept junk before the header within the first 1024 bytes. In text, only at a line's start and
+  // never in markup: a note or CSV that quotes "%PDF-1.7" is no PDF, nor is a page that hides one in a comment.
+  // After the MZ check, so a PE/PDF polyglot is named an executable.
+  if (text !== 'text/plain' ? !text && /%PDF-\d\./.test(s) : /(^|\n)%PDF-\d\./.test(s)) return 'application/pdf';
   // Top-level atoms an old QuickTime movie (no `ftyp`) starts with.
   return text ?? (/^[^]{4}(moov|mdat|wide|free|skip|pnot)/.test(s) ? 'video/quicktime' : undefined);
 }
