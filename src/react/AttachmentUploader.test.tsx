@@ -185,11 +185,33 @@ describe('<AttachmentUploader> adding files', () => {
     setup();
     const outside = document.createElement('div');
     document.body.append(outside);
-    expect(fireEvent.dragOver(outside, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(false);
+    // A "no drop" cursor, whatever the browser proposed.
+    const files = { ...transfer([pdf('a.pdf')]), dropEffect: 'copy' };
+    expect(fireEvent.dragOver(outside, { dataTransfer: files })).toBe(false);
+    expect(files.dropEffect).toBe('none');
     expect(fireEvent.drop(outside, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(false);
     // Text drags elsewhere on the page are none of our business.
     expect(fireEvent.dragOver(outside, { dataTransfer: { types: ['text/plain'] } })).toBe(true);
     outside.remove();
+  });
+
+  it("leaves file drops to the page's own drop targets and native file inputs", () => {
+    setup();
+    const native = document.body.appendChild(document.createElement('input'));
+    native.type = 'file';
+    expect(fireEvent.dragOver(native, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(true);
+    expect(fireEvent.drop(native, { dataTransfer: transfer([pdf('a.pdf')]) })).toBe(true);
+    // A drop area of the host's (it accepts the drag as a copy) keeps its cursor.
+    const area = document.body.appendChild(document.createElement('div'));
+    area.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    });
+    const files = transfer([pdf('a.pdf')]);
+    fireEvent.dragOver(area, { dataTransfer: files });
+    expect(files.dropEffect).toBe('copy');
+    native.remove();
+    area.remove();
   });
 
   it('takes pasted files and leaves pasted text alone', async () => {

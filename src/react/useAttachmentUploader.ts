@@ -233,9 +233,13 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
 
   useEffect(() => {
     if (!preventDropOnDocument) return undefined;
-    // Inside the zone our own handlers prevent the default too: no need to tell the zone apart here.
+    // A drop target that took the event (our zone, or one of the page's own: it cancelled it) and a native file
+    // input keep their drops; anywhere else the file is refused, with a "no drop" cursor, not opened in place of the page.
     const guard = (event: Event) => {
-      if (hasFiles((event as globalThis.DragEvent).dataTransfer)) event.preventDefault();
+      const { dataTransfer, target } = event as globalThis.DragEvent;
+      if (!hasFiles(dataTransfer) || event.defaultPrevented || (target instanceof HTMLInputElement && target.type === 'file')) return;
+      event.preventDefault();
+      dataTransfer.dropEffect = 'none';
     };
     for (const type of DOCUMENT_EVENTS) document.addEventListener(type, guard);
     return () => {
