@@ -96,10 +96,11 @@ test('the whole flow works from the keyboard alone, and outcomes are announced i
   await (await refused).setFiles(`${SAMPLES}hostile/exe-as.pdf`);
   await expect(live).toContainText('Not added. “exe-as.pdf” is not a PDF: its content looks like a Windows program.');
 
-  // Remove it from the keyboard; the list and the focus stay usable.
+  // Remove it from the keyboard; the list and the focus stay usable: focus goes to the row before it (none after).
   await tabTo(page, 'button', 'Remove exe-as.pdf');
   await page.keyboard.press('Enter');
   await expect(widget.locator('.cau-item')).toHaveCount(1);
+  await expect(widget.getByRole('button', { name: 'Remove sample.pdf', exact: true })).toBeFocused();
 
   // Download the uploaded file from the transcript, from the keyboard.
   await tabTo(page, 'button', 'Download sample.pdf', 'Shift+Tab');
@@ -125,27 +126,73 @@ test('a cancelled and a failed upload are announced, and Cancel and Retry work f
   const seen = await watch(page);
   const chat = await startChat(page);
   const file = pdfFile('keyboard.pdf', 300_000, 51);
+  const button = (action: string) => chat.row(file.name).getByRole('button', { name: `${action} ${file.name}`, exact: true });
   await chat.faults({ put: { bandwidthBytesPerSecond: 30_000 } });
   await pickFiles(chat, [file]);
   await expect(chat.row(file.name)).toHaveClass(/cau-item--uploading/);
 
+  // Each press changes the row's buttons: focus stays on the row, on its new first button (never on <body>).
   await tabTo(page, 'button', `Cancel ${file.name}`);
   await page.keyboard.press('Enter');
   await expect(chat.row(file.name)).toHaveClass(/cau-item--cancelled/);
   await expect(chat.widget.locator('.cau-live')).toContainText(`Upload of ${file.name} cancelled.`);
+  await expect(button('Retry')).toBeFocused();
 
   await chat.faults({ put: { bandwidthBytesPerSecond: 0 }, failStart: { count: 1, status: 402, errorType: 'ServiceQuotaExceededException' } });
-  await tabTo(page, 'button', `Retry ${file.name}`, 'Shift+Tab');
   await page.keyboard.press('Enter');
   await expect(chat.row(file.name)).toHaveClass(/cau-item--failed/);
   await expect(chat.widget.locator('.cau-live')).toContainText(
     `Upload failed. “${file.name}” could not be sent: this conversation has reached its limit of attachments.`,
   );
+  await expect(button('Retry')).toBeFocused();
 
-  await tabTo(page, 'button', `Retry ${file.name}`, 'Shift+Tab');
   await page.keyboard.press(' ');
   await expect(chat.row(file.name)).toHaveClass(/cau-item--done/);
   await expect(chat.widget.locator('.cau-live')).toContainText(`${file.name} uploaded.`);
+  await expect(button('Remove')).toBeFocused();
   await expectDelivered(chat, [file], { exact: true });
   expect(unexpectedErrors(seen)).toEqual([]);
+});
+
+/** The colours (`r,g,b`) of the top row and of the middle row of a PNG screenshot, decoded by the browser. */
+async function rowsOf(page: Page, png: Buffer): Promise<{ top: string[]; middle: string[] }> {
+  return page.evaluate(async (bytes) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+    const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+    if (!context) throw new Error('No 2D canvas.');
+    context.drawImage(bitmap, 0, 0);
+    const colours = (y: number) => {
+      const { data } = context.getImageData(0, y, bitmap.width, 1);
+      return Array.from({ length: bitmap.width }, (_, x) => data.slice(x * 4, x * 4 + 3).join(','));
+    };
+    return { top: colours(0), middle: colours(Math.floor(bitmap.height / 2)) };
+  }, [...png]);
+}
+
+test('forced colours (Windows High Contrast): a progress bar still shows its value and its track', async ({ page }) => {
+  await watch(page);
+  const chat = await startChat(page);
+  await page.emulateMedia({ forcedColors: 'active' });
+  // A slow PUT (Chromium's own throttling, so the bar's value is the browser's): the bar stays partly filled.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 50_000 });
+  const file = pdfFile('high-contrast.pdf', 800_000, 53);
+  await pickFiles(chat, [file]);
+  const bar = chat.row(file.name).locator('progress');
+  const value = async () => Number(await bar.getAttribute('value'));
+  await expect.poll(value).toBeGreaterThanOrEqual(20);
+  const before = await value();
+  const { top, middle } = await rowsOf(page, await bar.screenshot());
+  const after = await value();
+  expect(after, 'still uploading when the screenshot was taken').toBeLessThanOrEqual(80);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await cdp.detach();
+
+  // Away from the rounded ends: a point of the value, one of the empty track, and the track's top edge above it.
+  const x = (percent: number) => Math.floor((middle.length * percent) / 100);
+  const empty = middle[x((after + 100) / 2)];
+  expect(middle[x(before / 2)], 'the value is drawn in another colour than the track').not.toBe(empty);
+  expect(top[x((after + 100) / 2)], 'the track has a visible border').not.toBe(empty);
+  await expect(chat.row(file.name)).toHaveClass(/cau-item--done/, { timeout: 60_000 });
 });

@@ -175,7 +175,7 @@ export const RefreshingUrl: Story = {
   },
 };
 
-/** Every byte is in S3; CompleteAttachmentUpload (held here) is under way. */
+/** Every byte is in S3; CompleteAttachmentUpload (held here) is under way: the file may already be attached. */
 export const Completing: Story = {
   render: scenario(async ({ backend, drop, settle }) => {
     backend.inject({ kind: 'hold', operation: 'complete' });
@@ -188,7 +188,9 @@ export const Completing: Story = {
     await expect(item.getByText('Finishing')).toBeVisible();
     await expect(item.getByRole('progressbar')).toHaveAttribute('value', '100');
     await expect(item.getByText('100 % · 488.3 KB of 488.3 KB')).toBeVisible();
-    await expect(item.getByRole('button', { name: 'Cancel board-minutes.pdf' })).toBeVisible();
+    // Too late to cancel (it could be untrue), but the row can be removed.
+    await expect(item.queryByRole('button', { name: 'Cancel board-minutes.pdf' })).not.toBeInTheDocument();
+    await expect(item.getByRole('button', { name: 'Remove board-minutes.pdf' })).toBeVisible();
     await expect(args.onUploaded).not.toHaveBeenCalled();
   },
 };

@@ -1,4 +1,4 @@
-import { forwardRef, memo, useEffect, useId, useImperativeHandle, useMemo, useState } from 'react';
+import { forwardRef, memo, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { isInProgress, type UploadItem } from '../core/queue';
 import type { ResolvedRules } from '../core/validate';
 import { displayName } from './format';
@@ -50,13 +50,27 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
   const inputProps = uploader.getInputProps();
   const input = useMemo(() => <input {...inputProps} className="cau-input" />, [inputProps]);
 
+  // A row's buttons change with its status and go with the row: a focused one would drop focus to <body>. Which row
+  // has focus is read here, in render, before React changes the list (as getSnapshotBeforeUpdate would). After the
+  // commit, and only if focus fell to <body>, it goes to the first button of the row now in that place (the same
+  // row, or the next one after a Remove), else of the row before, else to Choose files.
+  const list = useRef<HTMLUListElement>(null);
+  const choose = useRef<HTMLButtonElement>(null);
+  const focused = Array.from(list.current?.children ?? [], (row) => row.contains(document.activeElement)).indexOf(true);
+  useLayoutEffect(() => {
+    const rows = list.current?.children;
+    if (focused >= 0 && document.activeElement === document.body) {
+      ((rows?.[focused] ?? rows?.[focused - 1])?.querySelector('button') ?? choose.current)?.focus();
+    }
+  });
+
   return (
     <div {...uploader.getRootProps()} className={classes.filter(Boolean).join(' ')}>
       <div className="cau-zone">
         <p className="cau-prompt" id={promptId}>
           {isDragActive ? messages.dropActive : multiple ? messages.dropPrompt : messages.dropPromptSingle}
         </p>
-        <button {...uploader.getButtonProps()} className="cau-button" aria-describedby={`${promptId} ${limitsId}`}>
+        <button {...uploader.getButtonProps()} ref={choose} className="cau-button" aria-describedby={`${promptId} ${limitsId}`}>
           {multiple ? messages.chooseFiles : messages.chooseFile}
         </button>
         <p className="cau-limits" id={limitsId}>
@@ -65,7 +79,7 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
         {input}
       </div>
       {items.length > 0 ? (
-        <ul className="cau-list" aria-label={messages.fileList}>
+        <ul className="cau-list" aria-label={messages.fileList} ref={list}>
           {items.map((item) => (
             <UploadRow
               key={item.id}
@@ -99,6 +113,7 @@ interface UploadRowProps {
 /** One file; memoized so a progress tick re-renders only the rows whose item object changed. */
 const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, rules, messages, actions }: UploadRowProps) {
   const name = displayName(item.name);
+  const id = useId();
   const thumbnail = useThumbnail(item);
   const error = describeItemError(item, rules, messages);
   const { status, scanStatus } = item;
@@ -111,9 +126,14 @@ const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, r
   // <progress>: no style attribute needed for its width, so nothing for a strict CSP to block; and browsers give
   // assistive technology its value, min (0) and max themselves: only the words (aria-valuetext) are ours.
   const withPercent = /^(uploading|retrying|refreshing|completing|scanning|done)$/.test(status);
-  // A scanning file is already attached: nothing to cancel, but it can be removed from the list.
+  // Once Complete is sent the file may already be attached (a scanning one is): nothing to cancel, but it can be
+  // removed from the list.
   const buttons: Action[] =
-    isInProgress(status) && status !== 'scanning' ? ['cancel'] : status === 'failed' || status === 'cancelled' ? ['retry', 'remove'] : ['remove'];
+    isInProgress(status) && !/^(completing|scanning)$/.test(status)
+      ? ['cancel']
+      : status === 'failed' || status === 'cancelled'
+        ? ['retry', 'remove']
+        : ['remove'];
 
   return (
     <li className={`cau-item cau-item--${refused ? 'scan-refused' : status}`}>
@@ -127,7 +147,9 @@ const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, r
           {name}
         </span>
         <span className="cau-size">{messages.formatSize(item.sizeInBytes)}</span>
-        <span className="cau-status">{describeStatus(item, messages, secondsLeft)}</span>
+        <span className="cau-status" id={`${id}s`}>
+          {describeStatus(item, messages, secondsLeft)}
+        </span>
         {/^(failed|rejected|cancelled)$/.test(status) || refused ? null : (
           <progress
             className="cau-progress"
@@ -145,7 +167,11 @@ const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, r
             })}
           </span>
         ) : null}
-        {error ? <p className="cau-error">{error}</p> : null}
+        {error ? (
+          <p className="cau-error" id={`${id}e`}>
+            {error}
+          </p>
+        ) : null}
       </div>
       <div className="cau-actions">
         {buttons.map((action) => (
@@ -154,6 +180,8 @@ const UploadRow = /* @__PURE__ */ memo(function UploadRow({ item, secondsLeft, r
             type="button"
             className={`cau-action cau-${action}`}
             aria-label={messages[`${action}File`]({ name })}
+            // Why Retry (or Remove, or Cancel): the status, and the reason if there is one, read with the button.
+            aria-describedby={error ? `${id}s ${id}e` : `${id}s`}
             onClick={() => actions[action](item.id)}
           >
             {messages[action]}
