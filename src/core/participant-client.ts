@@ -67,7 +67,7 @@ export function createParticipantClient(options: ParticipantClientOptions): Atta
     );
     const { status } = reply;
     const body = replyJson(reply.data);
-    if (status < 200 || status > 299) throw apiErrorFromReply(operation, reply, body, clock.now(), redact);
+    if (!(status > 199 && status < 300)) throw apiErrorFromReply(operation, reply, body, clock.now(), redact);
     return read(body, (field) => {
       throw new UploadError('bad-response', `${operation} returned an unexpected reply (${field}).`, { status });
     });

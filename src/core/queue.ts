@@ -104,9 +104,16 @@ export interface UploadQueue {
 /** Not finished yet: queued, or being checked, uploaded or waited on. */
 export const isInProgress = (status: UploadStatus): boolean => !/^(done|failed|rejected|cancelled)$/.test(status);
 /** Waiting before another try or a fresh URL. */
-export const isWaiting = (status: UploadStatus): boolean => /^re(trying|freshing)$/.test(status);
+export const isWaiting = (status: UploadStatus): status is 'retrying' | 'refreshing' => /^re(trying|freshing)$/.test(status);
 /** Holding a slot: in progress, no longer queued, and not just polling for a scan result (no bandwidth used). */
 const isActive = (status: UploadStatus): boolean => !/^(queued|scanning|done|failed|rejected|cancelled)$/.test(status);
+
+/** Progress noted that the item does not show yet. */
+const moved = (entry: Entry): boolean => entry.bytesSent !== entry.item.bytesSent;
+/** A new item: the patch, and the latest progress. */
+const renew = (entry: Entry, patch?: Partial<UploadItem>): void => {
+  entry.item = { ...entry.item, ...patch, bytesSent: entry.bytesSent };
+};
 
 interface Entry {
   item: UploadItem;
@@ -140,7 +147,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
       let totalBytes = 0;
       let bytesSent = 0;
       const items = entries.map((entry) => {
-        if (entry.bytesSent !== entry.item.bytesSent) entry.item = { ...entry.item, bytesSent: entry.bytesSent };
+        if (moved(entry)) renew(entry);
         const { item } = entry;
         // Totals leave out rejected and cancelled files.
         if (!/^(rejected|cancelled)$/.test(item.status)) {
@@ -158,7 +165,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
     flushScheduled = false;
     if (destroyed) return;
     // Progress noted since the last snapshot makes a new one now.
-    if (entries.some((entry) => entry.bytesSent !== entry.item.bytesSent)) state = undefined;
+    if (entries.some(moved)) state = undefined;
     if (getState() === notified) return;
     notified = state;
     lastNotifiedAt = clock.now();
@@ -172,7 +179,7 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
    * of a wait to retry, rare) goes at once regardless: a wait shorter than the interval would otherwise never be seen
    * or announced.
    */
-  const schedule = (urgent = false) => {
+  const schedule = (urgent?: boolean) => {
     if (urgent) {
       clock.clearTimeout(flushTimer);
       flushScheduled = false;
@@ -185,14 +192,14 @@ export function createUploadQueue(initialOptions: UploadQueueOptions): UploadQue
   };
 
   /** Status changes: the snapshot is rebuilt on demand (getState is always current), listeners told by the throttle. */
-  const changed = (urgent = false) => {
+  const changed = (urgent?: boolean) => {
     state = undefined;
     schedule(urgent);
   };
 
   const update = (entry: Entry, patch: Partial<UploadItem>) => {
     // Progress noted before a status change belongs in the same new item.
-    entry.item = { ...entry.item, ...patch, bytesSent: entry.bytesSent };
+    renew(entry, patch);
     changed(patch.status !== undefined && isWaiting(patch.status));
   };
 

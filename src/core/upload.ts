@@ -70,15 +70,21 @@ export async function uploadAttachment(
   file: Blob & { name: string },
   options: UploadAttachmentOptions,
 ): Promise<UploadedAttachment> {
-  const { client, signal, clock = systemClock, random = Math.random, put = putFile, onEvent, onProgress: report } = options;
-  const { startUpload, completeUpload }: UploadOperations = {
-    startUpload: (client, request, requestOptions) => client.startUpload(request, requestOptions),
-    completeUpload: (client, request, requestOptions) => client.completeUpload(request, requestOptions),
-    ...options.operations,
-  };
+  const {
+    client,
+    signal,
+    clock = systemClock,
+    random = Math.random,
+    put = putFile,
+    createClientToken = () => crypto.randomUUID(),
+    onEvent,
+    onProgress: report,
+  } = options;
+  const {
+    startUpload = (client, request, requestOptions) => client.startUpload(request, requestOptions),
+    completeUpload = (client, request, requestOptions) => client.completeUpload(request, requestOptions),
+  }: Partial<UploadOperations> = options.operations ?? {};
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
-  const createClientToken = options.createClientToken ?? (() => crypto.randomUUID());
-  const requestOptions: RequestOptions = { signal };
   /**
    * Once the signal aborted, any failure is the cancellation. Foreign errors are wrapped without their `cause`:
    * it may be an axios error, which holds the request headers (and with them the ConnectionToken).
@@ -92,9 +98,9 @@ export async function uploadAttachment(
   const emit = (phase: UploadPhase, attempt: number, retryAt?: number, error?: UploadError) =>
     onEvent?.({ type: 'phase', phase, attempt, retryAt, error });
   /** Tells when the next try happens and why, then waits for it. */
-  const pause = (phase: UploadPhase, attempt: number, delayMs: number, error: UploadError) => {
+  const pause = (phase: UploadPhase, attempt: number, delayMs: number, error: UploadError, pauseSignal = signal) => {
     emit(phase, attempt, clock.now() + delayMs, error);
-    return sleep(delayMs, clock, signal);
+    return sleep(delayMs, clock, pauseSignal);
   };
 
   /**
@@ -116,8 +122,7 @@ export async function uploadAttachment(
         const error = failure(caught);
         const delayMs = decideApiRetry(error, tries, random, policy);
         if (delayMs === undefined) throw error;
-        emit(refreshFor ? phase : 'retrying', refreshFor ?? tries + 1, clock.now() + delayMs, error);
-        await sleep(delayMs, clock, callSignal);
+        await pause(refreshFor ? phase : 'retrying', refreshFor ?? tries + 1, delayMs, error, callSignal);
       }
     }
   };
@@ -141,7 +146,7 @@ export async function uploadAttachment(
     // in the next task: starting the read (~1 ms on a slow machine) would otherwise hold back the Start request.
     const mismatch = new AbortController();
     const contentChecked = abortable(nextTask(), signal)
-      .then(() => validateFile(file, rules, requestOptions))
+      .then(() => validateFile(file, rules, { signal }))
       .then(
         (file) => onEvent?.({ type: 'checked', file }),
         (error: unknown) => {
@@ -149,8 +154,10 @@ export async function uploadAttachment(
           throw error;
         },
       );
-    const startSignal = AbortSignal.any(signal ? [signal, mismatch.signal] : [mismatch.signal]);
-    let [, target] = await Promise.all([contentChecked, start(undefined, startSignal)]);
+    let [, target] = await Promise.all([
+      contentChecked,
+      start(undefined, AbortSignal.any([mismatch.signal, ...(signal ? [signal] : [])])),
+    ]);
     let urlRefreshes = 0;
     let measuredBytesPerSecond: number | undefined;
 

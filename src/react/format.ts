@@ -21,8 +21,9 @@ export function formatSize(bytes: number, exact?: boolean): string {
   return `${number} ${exact ? 'bytes' : SIZE_UNITS[unit]}`;
 }
 
-// C0, DEL and C1 controls, and the bidirectional overrides/isolates that can make "evil‮fdp.exe" read as a PDF.
-const UNSAFE_DISPLAY_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+// C0, DEL and C1 controls (\p{Cc}), and the bidirectional marks, overrides and isolates that can make "evil‮fdp.exe"
+// read as a PDF.
+const UNSAFE_DISPLAY_CHARS = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /** A file name made safe to show: invisible and direction-changing characters become U+FFFD, so what people read is what the file is called. */
 export function displayName(name: string): string {

@@ -1,6 +1,6 @@
 import { CONNECT_ALLOWED_TYPES } from '../core/allowed-types';
 import type { UploadError, UploadErrorCode } from '../core/errors';
-import type { UploadItem, UploadStatus } from '../core/queue';
+import { isWaiting, type UploadItem, type UploadStatus } from '../core/queue';
 import { extensionOf, type ResolvedRules } from '../core/validate';
 import { folderPlaceholders } from './folders';
 import { formatSize, shortName, typeLabels } from './format';
@@ -279,7 +279,7 @@ export function describeItemError(
 
 /** Whole seconds until a waiting item's next try (0 when due or not waiting), as a countdown shows them. */
 export function secondsUntilRetry(item: UploadItem, now: number): number {
-  return item.retryAt === undefined ? 0 : Math.max(0, Math.ceil((item.retryAt - now) / 1000));
+  return Math.max(0, Math.ceil(((item.retryAt ?? now) - now) / 1000));
 }
 
 /**
@@ -288,7 +288,7 @@ export function secondsUntilRetry(item: UploadItem, now: number): number {
  */
 export function describeStatus(item: UploadItem, messages: AttachmentUploaderMessages, secondsLeft = 0): string {
   const { status } = item;
-  if ((status === 'retrying' || status === 'refreshing') && item.retryAt !== undefined) {
+  if (isWaiting(status) && item.retryAt !== undefined) {
     // `messages.retrying` or `messages.refreshing`.
     return messages[status]({ reason: messages.retryReason(item.error?.code), seconds: secondsLeft });
   }
