@@ -404,8 +404,9 @@ export function renderReport(data: BenchData): { markdown: string } {
         'instead costs 2–3 times the main thread. Start and Complete no longer carry an upload listener, which made ' +
         'each XHR send costlier (native `send` 431 → 367 ms a batch; A/B ratio 1.26 and 1.26 before, 1.22 and 1.13 ' +
         'after); axios and react-query add ~0.3 ms a request. Drawing the list is ~130 ms of the extra (trace: ' +
-        'layout 47, paint 29, then pre-paint, commit, style); `content-visibility: auto` on the rows cut layout and ' +
-        'style from 74 to 25 ms a batch, but it would cost 31 B over the size ratchet. A drop reaches the queue ' +
+        'layout 47, paint 29, then pre-paint, commit, style); `content-visibility: auto` on the rows (in the stylesheet ' +
+        'since 2026-12-04, 30 B) cut layout and style from 74 to 25 ms a batch (traced); runs that day: 1.228 and ' +
+        '1.300 without it, 1.167 with it, inside this figure\'s noise. A drop reaches the queue ' +
         'ten files a task, so hand-over → first PUT is 35–50 ms instead of ~80 (the sizes of all 100 files were ' +
         'read first). Handing a file\'s slot on while its Complete runs did not help (1.13 against 1.10, Complete ' +
         'itself slowed from 12 to 24 ms): on two cores the CPU, not the round trips, is the limit. The paired ratio ' +
