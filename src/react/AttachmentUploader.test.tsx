@@ -683,6 +683,25 @@ describe('<AttachmentUploader> messages, live region and react-query', () => {
     ]);
   });
 
+  it('says "half uploaded" only of a file that uploads alone, not of each in a batch', async () => {
+    const { clock, zone } = setup();
+    const region = document.querySelector('[aria-live]') as HTMLElement;
+    const heard: string[] = [];
+    const observer = new MutationObserver(() => heard.push(region.textContent ?? ''));
+    observer.observe(region, { childList: true, characterData: true, subtree: true });
+
+    drop(zone, [pdf('a.pdf', 1000), pdf('b.pdf', 1000), pdf('c.pdf', 1000)]);
+    await advance(clock, 2000);
+    observer.disconnect();
+
+    const said = heard.join(' ');
+    for (const name of ['a.pdf', 'b.pdf', 'c.pdf']) {
+      expect(said).toContain(`Uploading ${name}.`);
+      expect(said).toContain(`${name} uploaded.`);
+    }
+    expect(said).not.toContain('half uploaded');
+  });
+
   it('announces each run of a retried file anew: its failure or cancellation again', async () => {
     const { clock, zone, backend } = setup();
     const region = document.querySelector('[aria-live]') as HTMLElement;

@@ -366,8 +366,8 @@ interface Announced {
 }
 
 /**
- * Milestones and outcomes in words for the live region: started, half uploaded, waiting to retry, done, failed,
- * rejected, cancelled — each once per run, never every percent. Worked out while rendering the new items (React's
+ * Milestones and outcomes in words for the live region: started, half uploaded (a file uploading alone), waiting
+ * to retry, done, failed, rejected, cancelled — each once per run, never every percent. Worked out while rendering the new items (React's
  * "information from previous renders" pattern), not in an effect: an effect's state update would cost a second
  * commit per milestone.
  */
@@ -383,6 +383,8 @@ function useAnnouncement(
   const lines: string[] = [];
   const told = new Map<string, Set<unknown>>();
   const before = new Map(announced.items.map((item) => [item.id, item]));
+  // "Half uploaded" is news for a file that uploads alone; said for each of several at once, it only drowns the rest.
+  const alone = items.filter((item) => item.status === 'uploading').length < 2;
   for (const item of items) {
     const { status, error } = item;
     const name = displayName(item.name);
@@ -398,7 +400,7 @@ function useAnnouncement(
     // Notifications are throttled, so a fast step may never be seen: "started" is told once bytes have moved, even
     // if the item is already past uploading, and every new cause of a wait is told, even from one wait to another.
     if (/^(uploading|completing|scanning|done)$/.test(status)) tell('started', () => messages.announceStarted({ name }));
-    if (status === 'uploading' && item.bytesSent * 2 >= item.sizeInBytes) {
+    if (status === 'uploading' && alone && item.bytesSent * 2 >= item.sizeInBytes) {
       tell('halfway', () => messages.announceHalfway({ name }));
     }
     if (isWaiting(status) && error) {
