@@ -56,7 +56,10 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
   // row, or the next one after a Remove), else of the row before, else to Choose files.
   const list = useRef<HTMLUListElement>(null);
   const choose = useRef<HTMLButtonElement>(null);
-  const focused = Array.from(list.current?.children ?? [], (row) => row.contains(document.activeElement)).indexOf(true);
+  // One lookup, not one per row: this runs on every render, progress renders included.
+  const focused = list.current
+    ? Array.from<Element | null | undefined>(list.current.children).indexOf(document.activeElement?.closest('li'))
+    : -1;
   useLayoutEffect(() => {
     const rows = list.current?.children;
     if (focused >= 0 && document.activeElement === document.body) {
