@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { formatReport, runSoak } from './soak-core';
+import { formatReport, gaveUpEarly, runSoak } from './soak-core';
 import { startChat, unexpectedErrors, watch } from './support';
 
 /** The soak, short (`npm run soak` is the full one): SOAK_UPLOADS uploads, default 50, without stalls. */
@@ -12,6 +12,7 @@ test('soak: uploads under ~30 % faulted PUTs and throttled Starts arrive once an
   test.info().annotations.push({ type: 'soak', description: formatReport(report) });
 
   expect(report).toMatchObject({ attempted: uploads, completed: uploads, failed: 0, lost: 0, misreported: 0, duplicated: 0, corrupted: 0 });
+  expect(gaveUpEarly(report)).toEqual([]);
   // The faults really happened, and were survived by retries and fresh URLs.
   expect(report.serverFaultedPuts / report.serverPuts).toBeGreaterThan(0.15);
   expect(report.putRetries).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 /**
  * `npm run soak [-- --uploads N] [--batch B] [--no-stalls]`: the soak at full size (default 300 uploads) through
  * Debian's Chromium against the demo and its emulator, started here on free ports with throwaway data. Prints the
- * figures; exits 1 if anything was lost, misreported, duplicated or corrupted.
+ * figures; exits 1 if an upload failed even after Retry, was lost, misreported, duplicated or corrupted, or was given
+ * up with retries left.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
     });
     process.stdout.write(`${formatReport(report)}\n`);
     const passed = soakPassed(report);
-    process.stdout.write(passed ? 'soak: PASS\n' : 'soak: FAIL (lost, misreported, duplicated or corrupted uploads)\n');
+    process.stdout.write(passed ? 'soak: PASS\n' : 'soak: FAIL (uploads failed, lost, misreported, duplicated or corrupted, or given up with retries left)\n');
     return passed ? 0 : 1;
   } finally {
     await browser.close();
