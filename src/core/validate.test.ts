@@ -166,6 +166,11 @@ describe('checkFile: name', () => {
   it('accepts names in any script, with spaces and punctuation', () => {
     expect(check('Résumé — 日本語 (final) [v2].pdf').contentType).toBe('application/pdf');
   });
+
+  it('accepts the direction marks that names in right-to-left scripts use (they are shown as U+FFFD)', () => {
+    expect(check('\u05D3\u05D5\u05D7\u200F 2024\u200E.pdf').contentType).toBe('application/pdf');
+    expect(check('\u062A\u0642\u0631\u064A\u0631\u200F.txt').contentType).toBe('text/plain');
+  });
 });
 
 describe('checkFile: extension', () => {

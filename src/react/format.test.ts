@@ -29,6 +29,8 @@ describe('displayName', () => {
     expect(displayName('invoice\u202Efdp.exe')).toBe('invoice\uFFFDfdp.exe');
     expect(displayName('a\u0000b\u007fc\u009fd.txt')).toBe('a\uFFFDb\uFFFDc\uFFFDd.txt');
     expect(displayName('日本語 résumé.pdf')).toBe('日本語 résumé.pdf');
+    // Direction marks are invisible yet move the punctuation around them; validation accepts them (see validate).
+    expect(displayName('invoice\u200F.pdf\u200E.exe')).toBe('invoice\uFFFD.pdf\uFFFD.exe');
   });
 });
 
