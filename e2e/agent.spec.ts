@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { SAMPLES, demoUrl, giveFiles, sample, setAttachedFileFaults, sha256, watch } from './support';
@@ -128,7 +129,8 @@ test('switching views keeps the chat and the case, and the backend signs only fo
   await setAttachedFileFaults(arn, { throttleStart: { count: 3, retryAfterSeconds: 2 } });
   const start = {
     operation: 'StartAttachedFileUpload',
-    input: { AssociatedResourceArn: arn, ClientToken: 'e2e-throttled', FileName: 'a.txt', FileSizeInBytes: 1, FileUseCaseType: 'ATTACHMENT' },
+    // A fresh token: the emulator outlives a run (--repeat-each), and a token reused for another case is a 409.
+    input: { AssociatedResourceArn: arn, ClientToken: randomUUID(), FileName: 'a.txt', FileSizeInBytes: 1, FileUseCaseType: 'ATTACHMENT' },
   };
   const throttled = await post('demo-api/attached-files', start);
   expect(throttled.status).toBe(429);
