@@ -7,6 +7,9 @@ import { chromiumLaunchOptions } from './e2e/chromium.ts';
 
 const chromium = playwright({ launchOptions: chromiumLaunchOptions });
 
+// React 18 (the low end of the peer range) as installed by the test/react18 workspace, beside the repo's React 19.
+const react18 = (name: string) => fileURLToPath(new URL(`./test/react18/node_modules/${name}`, import.meta.url));
+
 // Test projects: fast logic in jsdom; everything that crosses the network runs in Node against the real
 // emulator (its S3 server included); the Storybook stories, their play functions and a11y checks run in Chromium.
 export default defineConfig({
@@ -17,6 +20,17 @@ export default defineConfig({
           name: 'unit',
           environment: 'jsdom',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+        },
+      },
+      {
+        // The sources, the tests and react-query (inlined: Vite resolves its `react` import, not Node) see React 18;
+        // react-dom 18 is left to Node, which finds React 18 beside it.
+        resolve: { alias: { react: react18('react'), 'react-dom': react18('react-dom') } },
+        test: {
+          name: 'react18',
+          environment: 'jsdom',
+          include: ['test/react18/*.test.tsx'],
+          server: { deps: { inline: ['@tanstack/react-query'] } },
         },
       },
       {

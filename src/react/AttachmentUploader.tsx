@@ -22,6 +22,10 @@ export interface AttachmentUploaderHandle {
   openFilePicker(): void;
 }
 
+// Focus is put back before paint, so <body> never shows it. Server rendering has no document and runs no effect,
+// and React 18 warns about a layout effect there: a plain effect takes its place.
+const useLayoutEffectInBrowser = typeof document === 'undefined' ? useEffect : useLayoutEffect;
+
 /**
  * Drop, paste or pick files and upload them as Connect attachments. The zone is not itself a control: the
  * button inside it is (so Enter and Space work, and nothing interactive is nested). Styles: `styles.css`.
@@ -60,7 +64,7 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
   const focused = list.current
     ? Array.from<Element | null | undefined>(list.current.children).indexOf(document.activeElement?.closest('li'))
     : -1;
-  useLayoutEffect(() => {
+  useLayoutEffectInBrowser(() => {
     const rows = list.current?.children;
     if (focused >= 0 && document.activeElement === document.body) {
       ((rows?.[focused] ?? rows?.[focused - 1])?.querySelector('button') ?? choose.current)?.focus();
