@@ -143,7 +143,10 @@ export async function runSoak(chat: Chat, options: SoakOptions): Promise<SoakRep
   // A file that met fault after fault can use up its retries (four tries where URLs live 20 s): the row says why
   // and the customer presses Retry, which must then deliver it.
   const putsOf = new Map<string, number>();
-  for (const url of putUrls) putsOf.set(fileOfUrl.get(url) ?? '', (putsOf.get(fileOfUrl.get(url) ?? '') ?? 0) + 1);
+  for (const url of putUrls) {
+    const name = fileOfUrl.get(url) ?? '';
+    putsOf.set(name, (putsOf.get(name) ?? 0) + 1);
+  }
   const failedRows = chat.widget.locator('.cau-item--failed');
   const failures = await failedRows.evaluateAll((items) =>
     items.map((row) => ({ name: row.querySelector('.cau-name')?.textContent ?? '', error: row.querySelector('.cau-error')?.textContent ?? '' })),
