@@ -151,3 +151,42 @@ export const NameMissing: Story = {
     );
   },
 };
+
+const oneAtATime: ScenarioScript = async ({ drop, settle }) => {
+  drop(pdf('floor-plan.pdf'), pdf('site-survey.pdf'), pdf('lease.pdf'));
+  await settle();
+};
+
+/** With `multiple={false}`: the first file is taken, and the others are said to be left out, under the zone. */
+async function expectLeftOut(canvasElement: HTMLElement, args: UploaderArgs): Promise<HTMLElement> {
+  await scenarioReady(canvasElement);
+  const notice = within(canvasElement).getByText('Only one file can be added at a time: 2 other files were left out.', {
+    selector: '.cau-notice',
+  });
+  await expect(notice).toBeVisible();
+  await expect(within(row(canvasElement, 'floor-plan.pdf')).getByText('Uploaded')).toBeVisible();
+  await expect(canvasElement.querySelectorAll('.cau-item')).toHaveLength(1);
+  await expect(args.onError).not.toHaveBeenCalled();
+  return notice;
+}
+
+export const OnlyOneFile: Story = {
+  name: 'Files left out (multiple={false})',
+  args: { multiple: false },
+  render: scenario(oneAtATime),
+  play: async ({ canvasElement, args }) => {
+    await expectLeftOut(canvasElement, args);
+  },
+};
+
+export const OnlyOneFileDark: Story = {
+  name: 'Files left out, dark',
+  args: { multiple: false, className: 'cau--dark' },
+  globals: { backgrounds: { value: 'dark' } },
+  render: scenario(oneAtATime),
+  play: async ({ canvasElement, args }) => {
+    const notice = await expectLeftOut(canvasElement, args);
+    // The warning colour of the dark palette, on the dark background (axe checks the contrast after play).
+    await expect(getComputedStyle(notice).color).toBe('rgb(210, 153, 34)');
+  },
+};

@@ -305,16 +305,25 @@ describe('<AttachmentUploader> adding files', () => {
     expect(status('file-3.pdf')).toBe('Waiting');
   });
 
-  it('takes only the first file when multiple is false, and says so', () => {
+  it('takes only the first file when multiple is false, and says so: announced, and shown until the next gesture', () => {
     const { zone, input } = setup({ multiple: false });
+    const notice = () => zone.querySelector('.cau-notice');
     expect(input).not.toHaveAttribute('multiple');
     expect(screen.getByRole('button', { name: 'Choose a file' })).toBeInTheDocument();
-    drop(zone, [pdf('one.pdf'), pdf('two.pdf'), pdf('three.pdf')]);
-    expect(screen.getAllByRole('listitem')).toHaveLength(1);
-    expect(row('one.pdf')).toBeInTheDocument();
-    expect(document.querySelector('[aria-live="polite"]')).toHaveTextContent(
-      'Only one file can be added at a time: 2 other files were left out.',
-    );
+    drop(zone, [pdf('one.pdf')]);
+    expect(notice()).toBeNull();
+
+    drop(zone, [pdf('two.pdf'), pdf('three.pdf'), pdf('four.pdf')]);
+    expect(screen.getAllByRole('listitem').map((li) => li.querySelector('.cau-name')?.textContent)).toEqual(['one.pdf', 'two.pdf']);
+    const text = 'Only one file can be added at a time: 2 other files were left out.';
+    expect(document.querySelector('[aria-live="polite"]')).toHaveTextContent(text);
+    // Seen as well as heard: outside the visually hidden live region.
+    expect(notice()).toHaveTextContent(text);
+    expect(notice()?.closest('[aria-live]')).toBeNull();
+
+    fireEvent.change(input, { target: { files: [pdf('five.pdf')] } });
+    expect(row('five.pdf')).toBeInTheDocument();
+    expect(notice()).toBeNull();
   });
 
   it('ignores drops, pastes and the picker while disabled', async () => {
@@ -610,6 +619,7 @@ describe('<AttachmentUploader> progress and actions', () => {
     });
     expect(screen.getAllByRole('listitem')).toHaveLength(1);
     expect(document.querySelector('[aria-live="polite"]')).toHaveTextContent('Only one file can be added at a time: 1 other file was left out.');
+    expect(document.querySelector('.cau-notice')).toHaveTextContent('Only one file can be added at a time: 1 other file was left out.');
   });
 
   it('removes a row and revokes its thumbnail URL; unmounting revokes the rest', async () => {

@@ -37,7 +37,7 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
   ref,
 ) {
   const uploader = useAttachmentUploader(options);
-  const { items, messages, rules, now, isDragActive, cancel, retry, remove, addFiles, openFilePicker } = uploader;
+  const { items, messages, rules, now, isDragActive, leftOut, cancel, retry, remove, addFiles, openFilePicker } = uploader;
   useImperativeHandle(ref, () => ({ addFiles, openFilePicker }), [addFiles, openFilePicker]);
   // The queue's methods: stable, so the memoized rows keep their props.
   const actions = useMemo(() => ({ cancel, retry, remove }), [cancel, retry, remove]);
@@ -85,6 +85,7 @@ export const AttachmentUploader = /* @__PURE__ */ forwardRef<AttachmentUploaderH
         </p>
         {input}
       </div>
+      {leftOut ? <p className="cau-notice">{messages.onlyOneFile({ ignored: leftOut })}</p> : null}
       {items.length > 0 ? (
         <ul className="cau-list" aria-label={messages.fileList} ref={list}>
           {items.map((item) => (

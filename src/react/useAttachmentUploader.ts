@@ -116,6 +116,11 @@ export interface UseAttachmentUploaderResult {
   /** For `<input type="file" accept>`. */
   accept: string;
   messages: AttachmentUploaderMessages;
+  /**
+   * How many files the latest gesture (or `addFiles`) brought beyond the one that `multiple: false` lets in; 0 when
+   * none. It is also announced; show it too (the component does, with `messages.onlyOneFile`) until the next one.
+   */
+  leftOut: number;
   /** The latest milestones and outcomes in words, for one polite live region (the same words again end with a no-break space, so the region changes). */
   announcement: string;
   /** The clock's time at this render, for countdowns to `item.retryAt`; the hook re-renders when one changes. */
@@ -175,6 +180,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
   const now = useCountdownClock(state.items, clock);
 
   const [isDragActive, setDragActive] = useState(false);
+  const [leftOut, setLeftOut] = useState(0);
   const rootNode = useRef<HTMLElement | null>(null);
   const inputNode = useRef<HTMLInputElement | null>(null);
   // The elements the drag has entered and not left yet: entering a child fires enter(child) before leave(parent).
@@ -195,11 +201,13 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     add(allowed(files));
   };
 
-  /** The files `multiple` lets in; the others are announced as left out. */
+  /** The files `multiple` lets in; the others are counted and announced as left out. */
   const allowed = (files: readonly File[]): readonly File[] => {
-    if (multiple || files.length < 2) return files;
-    setAnnouncement(messages.onlyOneFile({ ignored: files.length - 1 }));
-    return files.slice(0, 1);
+    const kept = multiple ? files : files.slice(0, 1);
+    const ignored = files.length - kept.length;
+    setLeftOut(ignored);
+    if (ignored) setAnnouncement(messages.onlyOneFile({ ignored }));
+    return kept;
   };
 
   // Files the host hands over (a drop or paste on its own chat input) are a person's gesture too: the same rules.
@@ -287,6 +295,7 @@ export function useAttachmentUploader(options: UseAttachmentUploaderOptions): Us
     ...state,
     isUploading: state.items.some((item) => isInProgress(item.status)),
     isDragActive,
+    leftOut,
     rules,
     accept: acceptValue,
     messages,
