@@ -24,6 +24,8 @@ export const frenchMessages: AttachmentUploaderMessagesOverride = {
   dropActive: 'Relâchez pour ajouter.',
   chooseFiles: 'Choisir des fichiers',
   chooseFile: 'Choisir un fichier',
+  onlyOneFile: ({ ignored }) =>
+    `Un seul fichier peut être ajouté à la fois : ${ignored === 1 ? 'un autre a été laissé' : `${ignored} autres ont été laissés`} de côté.`,
   limits: ({ types, maxSize }) => `Acceptés : ${types}, jusqu’à ${maxSize} chacun.`,
   list: (items) => new Intl.ListFormat('fr', { type: 'disjunction' }).format(items),
   formatSize,
