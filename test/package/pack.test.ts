@@ -144,6 +144,13 @@ const TSCONFIGS: Record<string, object> = {
   },
 };
 
+// The examples are under test here, not the declarations (the configs above check ours): the AWS SDK's need
+// Node's types, which a browser host's config does not load.
+const README_TSCONFIG = {
+  compilerOptions: { ...COMMON_COMPILER_OPTIONS, module: 'ESNext', moduleResolution: 'bundler', skipLibCheck: true },
+  include: ['readme'],
+};
+
 const INDEX_HTML = `<!doctype html>
 <html lang="en">
   <head><meta charset="utf-8" /><title>consumer</title></head>
@@ -175,6 +182,47 @@ export default defineConfig({
 });
 `;
 
+/**
+ * README.md's TypeScript examples that use this package: those that import it, and the fragments that import
+ * nothing (they continue an example above). Server code and the emulator's (other imports only) are left out.
+ */
+function readmeExamples(readme: string): { line: number; source: string }[] {
+  const examples: { line: number; source: string }[] = [];
+  for (const match of readme.matchAll(/^```tsx?\n([\s\S]*?)^```$/gm)) {
+    const source = match[1] ?? '';
+    const imported = Array.from(source.matchAll(/^import\s+(?:[^;]*?\s+from\s+)?'([^']+)';$/gm), (found) => found[1] ?? '');
+    if (imported.length > 0 && !imported.some((specifier) => specifier.startsWith(PACKAGE_NAME))) continue;
+    examples.push({ line: readme.slice(0, match.index).split('\n').length + 1, source });
+  }
+  return examples;
+}
+
+/** What a fragment gets from the examples before it. */
+const README_FRAGMENT_PRELUDE = `import { AttachmentUploader } from '${PACKAGE_NAME}';
+import { createAttachedFileClient, waitForScan } from '${PACKAGE_NAME}/attached-files';
+`;
+
+/** What the README's examples take from the host's code around them. */
+const README_GLOBALS = `import type { ConnectClientConfig } from '@aws-sdk/client-connect';
+import type { AttachmentClient, UploadItem } from '${PACKAGE_NAME}';
+
+declare global {
+  const connectionToken: string;
+  const client: AttachmentClient;
+  const file: File;
+  const input: HTMLInputElement;
+  function render(items: readonly UploadItem[]): void;
+  const temporaryCredentials: ConnectClientConfig['credentials'];
+  const caseArn: string;
+  const agentArn: string;
+  function csrfToken(): string;
+  const fileId: string;
+  function show(status: string): void;
+  const signal: AbortSignal;
+  function link(url: string): void;
+}
+`;
+
 let work: string;
 let app: string;
 let packed: PackResult;
@@ -196,7 +244,8 @@ beforeAll(async () => {
     if (!exact) throw new Error(`${name} is not a devDependency of this repo`);
     return exact;
   };
-  const peers = ['react', 'react-dom', '@tanstack/react-query', 'axios'];
+  // @aws-sdk/client-connect, an optional peer, for the agent-side examples of README.md.
+  const peers = ['react', 'react-dom', '@tanstack/react-query', 'axios', '@aws-sdk/client-connect'];
   const tools = ['typescript', 'vite', '@vitejs/plugin-react', '@types/react', '@types/react-dom'];
   const manifest = {
     name: 'cau-consumer',
@@ -289,6 +338,24 @@ console.log(JSON.stringify({
 
   it.each(Object.keys(TSCONFIGS))('type-checks with %s (strict, library checks on)', async (config) => {
     await runBin(app, 'typescript/bin/tsc', ['-p', config]);
+  }, STEP_TIMEOUT_MS);
+
+  it("compiles README.md's TypeScript examples against the shipped types", async () => {
+    const examples = readmeExamples(await readFile(join(REPO, 'README.md'), 'utf8'));
+    // The quick start, the headless hook, i18n, the core, the agent-side client and the scan wait, at least.
+    for (const call of ['<AttachmentUploader', 'useAttachmentUploader(', 'messages={{', 'createUploadQueue(', 'createAttachedFileClient(', 'waitForScan(']) {
+      expect(examples.some(({ source }) => source.includes(call)), call).toBe(true);
+    }
+    const folder = join(app, 'readme');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'globals.d.ts'), README_GLOBALS);
+    for (const { line, source } of examples) {
+      const fragment = !/^import /m.test(source);
+      // Named by the README line the example starts on, which tsc's errors then point to.
+      await writeFile(join(folder, `readme-line-${line}.tsx`), fragment ? README_FRAGMENT_PRELUDE + source : source);
+    }
+    await writeFile(join(app, 'tsconfig.readme.json'), `${JSON.stringify(README_TSCONFIG, null, 2)}\n`);
+    await runBin(app, 'typescript/bin/tsc', ['-p', 'tsconfig.readme.json']);
   }, STEP_TIMEOUT_MS);
 
   it('proves the type check can fail: an unchecked wrong prop is reported', async () => {
