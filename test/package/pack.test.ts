@@ -182,9 +182,15 @@ export default defineConfig({
 });
 `;
 
+/** What a fragment gets from the examples before it. */
+const README_FRAGMENT_PRELUDE = `import { AttachmentUploader } from '${PACKAGE_NAME}';
+import { createAttachedFileClient, waitForScan } from '${PACKAGE_NAME}/attached-files';
+`;
+
 /**
  * README.md's TypeScript examples that use this package: those that import it, and the fragments that import
- * nothing (they continue an example above). Server code and the emulator's (other imports only) are left out.
+ * nothing (they continue an example above, and get its imports). Server code and the emulator's (other imports
+ * only) are left out.
  */
 function readmeExamples(readme: string): { line: number; source: string }[] {
   const examples: { line: number; source: string }[] = [];
@@ -192,15 +198,11 @@ function readmeExamples(readme: string): { line: number; source: string }[] {
     const source = match[1] ?? '';
     const imported = Array.from(source.matchAll(/^import\s+(?:[^;]*?\s+from\s+)?'([^']+)';$/gm), (found) => found[1] ?? '');
     if (imported.length > 0 && !imported.some((specifier) => specifier.startsWith(PACKAGE_NAME))) continue;
-    examples.push({ line: readme.slice(0, match.index).split('\n').length + 1, source });
+    const line = readme.slice(0, match.index).split('\n').length + 1;
+    examples.push({ line, source: imported.length > 0 ? source : README_FRAGMENT_PRELUDE + source });
   }
   return examples;
 }
-
-/** What a fragment gets from the examples before it. */
-const README_FRAGMENT_PRELUDE = `import { AttachmentUploader } from '${PACKAGE_NAME}';
-import { createAttachedFileClient, waitForScan } from '${PACKAGE_NAME}/attached-files';
-`;
 
 /** What the README's examples take from the host's code around them. */
 const README_GLOBALS = `import type { ConnectClientConfig } from '@aws-sdk/client-connect';
@@ -350,9 +352,8 @@ console.log(JSON.stringify({
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, 'globals.d.ts'), README_GLOBALS);
     for (const { line, source } of examples) {
-      const fragment = !/^import /m.test(source);
       // Named by the README line the example starts on, which tsc's errors then point to.
-      await writeFile(join(folder, `readme-line-${line}.tsx`), fragment ? README_FRAGMENT_PRELUDE + source : source);
+      await writeFile(join(folder, `readme-line-${line}.tsx`), source);
     }
     await writeFile(join(app, 'tsconfig.readme.json'), `${JSON.stringify(README_TSCONFIG, null, 2)}\n`);
     await runBin(app, 'typescript/bin/tsc', ['-p', 'tsconfig.readme.json']);
